@@ -1,0 +1,157 @@
+/* libmnv3 kernels: declarations and parameter blocks
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Plain C, no GLib. Every kernel works on NHWC f32 tensors with channels
+ * innermost; counts are in elements; pointers need no particular alignment
+ * unless a kernel says so. Parameters travel in a const params struct, always
+ * the last argument. Declarations come from kernels.inc (one line a variant).
+ */
+#ifndef __MNV3_KERNELS_H__
+#define __MNV3_KERNELS_H__
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum mnv3_act {
+  MNV3_ACT_NONE = 0,
+  MNV3_ACT_RELU,
+  MNV3_ACT_HSWISH,              /* x * relu6 (x + 3) / 6 */
+  MNV3_ACT_HSIGMOID,            /* relu6 (x + 3) / 6 */
+};
+
+/* 1x1 convolution as GEMM: out[m][n] = act (bias[n] + sum_k in[m][k] *
+ * (kscale ? kscale[k] : 1) * w[k][n]) (+ residual[m][n] after act).
+ * Rows m in [0, m), in row stride in_stride, out row stride out_stride,
+ * residual row stride out_stride. w is K x N row-major with row stride
+ * w_stride (>= n): callers split N across threads by offsetting w, bias
+ * and out. kscale (optional) is the squeeze-excite channel scale, applied to
+ * the input on the fly. in and out must not overlap. */
+struct mnv3_conv1x1_params {
+  size_t m, k, n;
+  size_t in_stride, out_stride, w_stride;
+  const float *w;
+  const float *bias;            /* n values, never NULL */
+  const float *kscale;          /* k values or NULL */
+  const float *residual;        /* like out, or NULL */
+  enum mnv3_act act;
+};
+
+/* Depthwise k x k convolution, k = 3 or 5, stride 1 or 2.
+ * in: ih x iw x c; out: oh x ow x c; computes output rows [oy0, oy1).
+ * Padding: input pixel of output (oy, ox), tap (ky, kx) is
+ * (oy * stride - pad_top + ky, ox * stride - pad_left + kx); outside = 0.
+ * w: k*k x c (tap-major, channels innermost); bias: c. act fused.
+ * No over-read; in and out must not overlap. */
+struct mnv3_dwconv_params {
+  size_t ih, iw, c, oh, ow;
+  int k, stride, pad_top, pad_left;
+  size_t oy0, oy1;
+  const float *w;
+  const float *bias;
+  enum mnv3_act act;
+};
+
+/* Full k x k convolution (the stem: 3x3/2, 3 -> 16 channels).
+ * in: ih x iw x cin; out: oh x ow x cout; rows [oy0, oy1).
+ * w: k x k x cin x cout (cout innermost); bias: cout; act fused.
+ * Padding as dwconv. */
+struct mnv3_conv_params {
+  size_t ih, iw, cin, oh, ow, cout;
+  int k, stride, pad_top, pad_left;
+  size_t oy0, oy1;
+  const float *w;
+  const float *bias;
+  enum mnv3_act act;
+};
+
+/* Global average pool: out[c] = mean over hw of in[p][c]; channels
+ * [c0, c1) only. */
+struct mnv3_gap_params {
+  size_t hw, c;
+  size_t c0, c1;
+};
+
+/* Activation in place over n values. */
+struct mnv3_act_params {
+  size_t n;
+  enum mnv3_act act;
+};
+
+typedef void (*mnv3_conv1x1_fn) (const float *in, float *out,
+    const struct mnv3_conv1x1_params * p);
+typedef void (*mnv3_dwconv_fn) (const float *in, float *out,
+    const struct mnv3_dwconv_params * p);
+typedef void (*mnv3_conv_fn) (const float *in, float *out,
+    const struct mnv3_conv_params * p);
+typedef void (*mnv3_gap_fn) (const float *in, float *out,
+    const struct mnv3_gap_params * p);
+typedef void (*mnv3_act_fn) (float *x, const struct mnv3_act_params * p);
+
+/* CPU feature bits used in kernels.inc */
+#define MNV3_CPU_NONE 0u
+#define MNV3_CPU_AVX2_FMA 1u
+#define MNV3_CPU_AVX512 2u      /* AVX-512 F + VL + DQ + BW */
+
+#define MNV3_KERNEL(op, isa, fn, cpu) \
+  void fn (MNV3_KERNEL_ARGS_##op);
+#define MNV3_KERNEL_ARGS_conv1x1 const float *in, float *out, \
+    const struct mnv3_conv1x1_params *p
+#define MNV3_KERNEL_ARGS_dwconv const float *in, float *out, \
+    const struct mnv3_dwconv_params *p
+#define MNV3_KERNEL_ARGS_conv const float *in, float *out, \
+    const struct mnv3_conv_params *p
+#define MNV3_KERNEL_ARGS_gap const float *in, float *out, \
+    const struct mnv3_gap_params *p
+#define MNV3_KERNEL_ARGS_act float *x, const struct mnv3_act_params *p
+#include "kernels.inc"
+#undef MNV3_KERNEL
+
+/* One kernel set, filled once by mnv3_kernels_get(). */
+struct mnv3_kernels {
+  const char *name;             /* "ref", "avx2", "avx512" */
+  mnv3_conv1x1_fn conv1x1;
+  mnv3_dwconv_fn dwconv;
+  mnv3_conv_fn conv;
+  mnv3_gap_fn gap;
+  mnv3_act_fn act;
+};
+
+/* CPU features of this machine (MNV3_CPU_* bits). */
+unsigned mnv3_cpu_features (void);
+
+/* The kernel set named @name ("ref", "avx2", "avx512"), or "auto"/NULL for
+ * the best this CPU supports (MNV3_KERNELS in the environment overrides
+ * auto). Returns NULL if unknown or unsupported by the CPU. Variants missing
+ * from a set fall back to the next lower set, down to ref. */
+const struct mnv3_kernels *mnv3_kernels_get (const char *name);
+
+/* Scalar helpers shared by reference kernels (static inline: no linkage). */
+static inline float
+mnv3_apply_act (float x, enum mnv3_act act)
+{
+  float r6;
+  switch (act) {
+    case MNV3_ACT_RELU:
+      return x > 0.0f ? x : 0.0f;
+    case MNV3_ACT_HSWISH:
+      r6 = x + 3.0f;
+      r6 = r6 < 0.0f ? 0.0f : (r6 > 6.0f ? 6.0f : r6);
+      return x * r6 * (1.0f / 6.0f);
+    case MNV3_ACT_HSIGMOID:
+      r6 = x + 3.0f;
+      r6 = r6 < 0.0f ? 0.0f : (r6 > 6.0f ? 6.0f : r6);
+      return r6 * (1.0f / 6.0f);
+    default:
+      return x;
+  }
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* __MNV3_KERNELS_H__ */

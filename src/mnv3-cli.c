@@ -1,0 +1,2 @@
+#include "mnv3.h"
+int main (void) { return 0; }

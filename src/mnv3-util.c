@@ -1,0 +1,2 @@
+/* placeholder, being written */
+typedef int mnv3_placeholder_t;

@@ -1,0 +1,186 @@
+/* libmnv3: MobileNetV3 inference in plain C11
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The public API of libmnv3, the only header gst/ includes.
+ */
+#ifndef __MNV3_H__
+#define __MNV3_H__
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+/**
+ * MNV3_ERROR:
+ *
+ * Error domain of libmnv3. Codes are #Mnv3Error.
+ */
+#define MNV3_ERROR (mnv3_error_quark ())
+GQuark mnv3_error_quark (void);
+
+typedef enum {
+  MNV3_ERROR_IO,                /* file cannot be opened or mapped */
+  MNV3_ERROR_TRUNCATED,         /* file shorter than its header says */
+  MNV3_ERROR_HEADER,            /* safetensors header not valid JSON / fields */
+  MNV3_ERROR_OFFSET,            /* tensor data offsets out of range or overlapping */
+  MNV3_ERROR_DTYPE,             /* unsupported dtype */
+  MNV3_ERROR_MISSING,           /* a tensor the architecture needs is absent */
+  MNV3_ERROR_SHAPE,             /* a tensor has the wrong shape */
+  MNV3_ERROR_METADATA,          /* mnv3.* metadata missing or invalid */
+  MNV3_ERROR_VALUE,             /* non-finite weights, bad numbers */
+  MNV3_ERROR_INVALID_ARGUMENT,  /* bad argument to an API call */
+  MNV3_ERROR_IMAGE,             /* input image cannot be read */
+} Mnv3Error;
+
+typedef enum {
+  MNV3_ARCH_LARGE,
+  MNV3_ARCH_SMALL,
+  MNV3_ARCH_LARGE_MINIMALISTIC,
+  MNV3_ARCH_SMALL_MINIMALISTIC,
+} Mnv3Arch;
+
+typedef enum {
+  MNV3_PADDING_SYMMETRIC,       /* torchvision: k/2 on every side */
+  MNV3_PADDING_TF_SAME,         /* TensorFlow SAME: extra row/col at bottom/right */
+} Mnv3Padding;
+
+/**
+ * Mnv3ModelInfo:
+ *
+ * Read-only description of a loaded model. Strings belong to the model.
+ * @labels is %NULL-terminated, or %NULL when the file embeds none;
+ * @n_labels counts it (it may differ from @num_classes; the caller decides
+ * how to map, see the element's label-offset property).
+ */
+typedef struct {
+  Mnv3Arch arch;
+  const char *arch_name;        /* "large", "small", ... */
+  double width;
+  int input_size;               /* square, multiple of 32 */
+  Mnv3Padding padding;
+  float mean[3];                /* in 0..1 units, RGB */
+  float std[3];
+  int num_classes;
+  const char *source;           /* free text, may be "" */
+  const char *const *labels;
+  int n_labels;
+  uint64_t params;              /* parameters after BN folding */
+  uint64_t macs;                /* multiply-accumulates per inference */
+} Mnv3ModelInfo;
+
+typedef struct _Mnv3Model Mnv3Model;
+typedef struct _Mnv3Graph Mnv3Graph;
+
+/**
+ * mnv3_model_load:
+ * @path: a safetensors file (format: models/FORMAT.md)
+ * @error: return location for a #MNV3_ERROR
+ *
+ * Memory-maps and validates @path, checks every tensor against the
+ * architecture in its metadata and folds BatchNorm into the convolutions.
+ *
+ * Returns: (transfer full): the model, or %NULL with @error set naming the
+ * file and, where there is one, the tensor. Free with mnv3_model_free().
+ */
+Mnv3Model *mnv3_model_load (const char *path, GError ** error);
+
+/**
+ * mnv3_model_load_from_data:
+ * @data: the whole file contents (copied or referenced only during the call)
+ * @size: bytes in @data
+ * @name: name used in error messages
+ *
+ * As mnv3_model_load(), from memory (used by the fuzzer and tests).
+ */
+Mnv3Model *mnv3_model_load_from_data (const void *data, size_t size,
+                                      const char *name, GError ** error);
+
+void mnv3_model_free (Mnv3Model * model);
+
+const Mnv3ModelInfo *mnv3_model_get_info (const Mnv3Model * model);
+
+/**
+ * Mnv3GraphOptions:
+ * @threads: worker threads including the caller; 0 = number of cores
+ * @kernels: kernel set: %NULL or "auto" = best the CPU has (or the
+ *   MNV3_KERNELS environment variable), "ref", "avx2", "avx512"
+ */
+typedef struct {
+  int threads;
+  const char *kernels;
+} Mnv3GraphOptions;
+
+/**
+ * mnv3_graph_new:
+ * @model: a loaded model; it must outlive the graph
+ * @options: (nullable): %NULL for defaults
+ *
+ * Plans the activation arena (all allocation happens here) and starts the
+ * thread pool. A graph is used by one thread at a time; several graphs may
+ * share one model.
+ *
+ * Returns: (transfer full): the graph, or %NULL with @error set (e.g. a
+ * kernel set the CPU lacks). Free with mnv3_graph_free().
+ */
+Mnv3Graph *mnv3_graph_new (const Mnv3Model * model,
+                           const Mnv3GraphOptions * options, GError ** error);
+
+void mnv3_graph_free (Mnv3Graph * graph);
+
+/* The name of the kernel set in use ("ref", "avx2", "avx512"). */
+const char *mnv3_graph_get_kernels (const Mnv3Graph * graph);
+int mnv3_graph_get_threads (const Mnv3Graph * graph);
+
+/**
+ * mnv3_graph_get_input:
+ *
+ * Returns: (transfer none): the input tensor, NHWC
+ * input_size x input_size x 3 floats, already normalized (the caller applies
+ * mean/std). 64-byte aligned.
+ */
+float *mnv3_graph_get_input (Mnv3Graph * graph);
+
+/**
+ * mnv3_graph_run:
+ *
+ * Runs the network on the input tensor. No allocation.
+ *
+ * Returns: (transfer none): num_classes logits (before softmax), valid until
+ * the next run or mnv3_graph_free().
+ */
+const float *mnv3_graph_run (Mnv3Graph * graph);
+
+/* Per-op-type profiling: enable, then read accumulated ms per op type. */
+void mnv3_graph_set_profiling (Mnv3Graph * graph, gboolean enable);
+/* Returns a newly allocated text table "op ms_per_run share" (g_free). */
+char *mnv3_graph_get_profile (const Mnv3Graph * graph);
+
+/* Helpers. */
+
+/* Softmax of @n values, in place is allowed. */
+void mnv3_softmax (const float *logits, float *probs, int n);
+
+/* Indices of the @k largest values, best first (ties: lower index first).
+ * Returns the number written (min (k, n)). */
+int mnv3_top_k (const float *values, int n, int k, int *indices);
+
+/* make_divisible (v, 8) of torchvision / the paper's reference code. */
+int mnv3_make_divisible (double v, int divisor);
+
+/* Reads a binary PPM (P6) or PGM (P5), 8-bit, into a newly allocated RGB
+ * buffer (g_free). */
+guint8 *mnv3_image_load_pnm (const char *path, int *width, int *height,
+                             GError ** error);
+
+/* Area-average (box filter) resize of an RGB8 image to @out_size square and
+ * normalize with @mean/@std (0..1 units) into NHWC floats. The same mapping
+ * the element uses for crop-mode=stretch. */
+void mnv3_image_to_input (const guint8 * rgb, int width, int height,
+                          int stride, int out_size, const float mean[3],
+                          const float std[3], float *out);
+
+G_END_DECLS
+
+#endif /* __MNV3_H__ */
