@@ -1,0 +1,1179 @@
+/* tests/kernels: every optimized kernel against its reference kernel
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The variant table comes from kernels.inc. For each op, every variant the
+ * CPU supports (other than __ref) runs on the same inputs as the op's __ref
+ * kernel, drawn from a fixed seed (printed; MNV3_TEST_SEED overrides), and
+ * the outputs are compared element-wise:
+ *
+ *   |got - want| <= ATOL * max (1, S) + RTOL * |want|
+ *
+ * with ATOL 1e-5, RTOL 1e-4 and S the magnitude of the sum behind that
+ * output (sum of |terms|, computed by running __ref on the absolute values
+ * of the inputs with no activation). S scales the absolute tolerance for
+ * long dot products (k = 960) where any summation order differs from the
+ * reference's by up to k * FLT_EPSILON * S; for act S is 1.
+ *
+ * Every input buffer has exactly the size the contract allows and ends at a
+ * PROT_NONE page, so an over-read past the end faults. Row/column padding
+ * inside buffers (stride > width) holds NaN, so using it poisons the result.
+ * Outputs outside the requested range (rows [oy0, oy1), channels [c0, c1),
+ * columns past n) are pre-filled with a sentinel and must stay untouched.
+ *
+ * Modes: (none) run all cases; --guard check dispatch only (used with
+ * MNV3_KERNELS=ref in the environment); --bench micro benchmark, GFLOP/s
+ * per variant on MobileNetV3-like shapes.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include "kernels.h"
+
+#define ATOL 1e-5f
+#define RTOL 1e-4f
+#define MAX_FAILURES 20
+
+typedef void (*generic_fn) (void);
+
+struct variant
+{
+  const char *op;
+  const char *isa;
+  const char *fname;
+  generic_fn fn;
+  unsigned cpu;
+};
+
+static const struct variant variants[] = {
+#define MNV3_KERNEL(op, isa, fn, cpu) { #op, #isa, #fn, (generic_fn) fn, cpu },
+#include "kernels.inc"
+#undef MNV3_KERNEL
+};
+
+#define N_VARIANTS (sizeof (variants) / sizeof (variants[0]))
+
+static unsigned cpu_features;
+static int n_failures;
+static size_t n_checked;
+
+/* ------------------------------------------------------------------ */
+/* Random numbers: splitmix64, fixed seed. */
+
+static uint64_t rng_state;
+
+static uint64_t
+rng_next (void)
+{
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* uniform in [lo, hi) */
+static float
+rng_uniform (float lo, float hi)
+{
+  return lo + (hi - lo) * (float) ((rng_next () >> 40) * (1.0 / 16777216.0));
+}
+
+/* uniform integer in [lo, hi] */
+static size_t
+rng_range (size_t lo, size_t hi)
+{
+  return lo + (size_t) (rng_next () % (hi - lo + 1));
+}
+
+static void
+fill_uniform (float *x, size_t n, float lo, float hi)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = rng_uniform (lo, hi);
+}
+
+/* ------------------------------------------------------------------ */
+/* Guarded buffers: the last float is right before a PROT_NONE page. */
+
+#define MAX_BUFS 32
+
+struct gbuf
+{
+  void *map;
+  size_t len;
+};
+
+static struct gbuf bufs[MAX_BUFS];
+static int n_bufs;
+
+static float *
+galloc (size_t n)
+{
+  size_t page = (size_t) sysconf (_SC_PAGESIZE);
+  size_t bytes = n * sizeof (float);
+  size_t data_pages = (bytes + page - 1) / page;
+  size_t len = (data_pages + 1) * page;
+
+  if (n_bufs == MAX_BUFS) {
+    fprintf (stderr, "test-kernels: too many buffers\n");
+    exit (99);
+  }
+  void *map = mmap (NULL, len, PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) {
+    perror ("mmap");
+    exit (99);
+  }
+  if (mprotect ((char *) map + data_pages * page, page, PROT_NONE) != 0) {
+    perror ("mprotect");
+    exit (99);
+  }
+  bufs[n_bufs].map = map;
+  bufs[n_bufs].len = len;
+  n_bufs++;
+  return (float *) ((char *) map + data_pages * page - bytes);
+}
+
+static void
+gfree_all (void)
+{
+  for (int i = 0; i < n_bufs; i++)
+    munmap (bufs[i].map, bufs[i].len);
+  n_bufs = 0;
+}
+
+static float *
+gdup (const float *x, size_t n)
+{
+  float *d = galloc (n);
+  memcpy (d, x, n * sizeof (float));
+  return d;
+}
+
+static float *
+gabs (const float *x, size_t n)
+{
+  float *d = galloc (n);
+  for (size_t i = 0; i < n; i++)
+    d[i] = fabsf (x[i]);
+  return d;
+}
+
+/* Output sentinel: a NaN with a recognizable payload. */
+static const uint32_t SENTINEL_BITS = 0x7fc0beefu;
+
+static float
+sentinel (void)
+{
+  float f;
+  memcpy (&f, &SENTINEL_BITS, sizeof f);
+  return f;
+}
+
+static void
+fill_sentinel (float *x, size_t n)
+{
+  float s = sentinel ();
+  for (size_t i = 0; i < n; i++)
+    x[i] = s;
+}
+
+static void
+fill_nan (float *x, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = NAN;
+}
+
+static uint32_t
+bits (float f)
+{
+  uint32_t u;
+  memcpy (&u, &f, sizeof u);
+  return u;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const char *
+act_name (enum mnv3_act act)
+{
+  static const char *const names[] = { "none", "relu", "hswish", "hsigmoid" };
+  return names[act];
+}
+
+/* Compare n outputs; mag (may be NULL) is the per-element S above. Where
+ * want holds the sentinel (outside the computed range) got must too. */
+static void
+check (const struct variant *v, const char *shape, const float *got,
+    const float *want, const float *mag, size_t n)
+{
+  n_checked++;
+  for (size_t i = 0; i < n; i++) {
+    int bad;
+    if (bits (want[i]) == SENTINEL_BITS) {
+      bad = bits (got[i]) != SENTINEL_BITS;
+    } else {
+      float s = mag ? fmaxf (1.0f, mag[i]) : 1.0f;
+      float tol = ATOL * s + RTOL * fabsf (want[i]);
+      bad = !(fabsf (got[i] - want[i]) <= tol);
+    }
+    if (bad) {
+      n_failures++;
+      if (n_failures <= MAX_FAILURES)
+        printf ("FAIL %s (%s) %s: first bad index %zu: got %.9g want %.9g%s\n",
+            v->fname, v->op, shape, i, got[i], want[i],
+            bits (want[i]) == SENTINEL_BITS ? " (untouched sentinel)" :
+            bits (got[i]) == SENTINEL_BITS ? " (not written)" : "");
+      return;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* conv1x1 */
+
+struct conv1x1_case
+{
+  size_t m, k, n;
+  size_t in_pad, out_pad, w_pad;        /* stride - width */
+  int kscale;                   /* 0 or 1 */
+  int residual;                 /* 0 none, 1 separate, 2 in place (== out) */
+  enum mnv3_act act;
+};
+
+static void
+run_conv1x1 (const struct variant *v, const struct variant *ref,
+    const struct conv1x1_case *c)
+{
+  struct mnv3_conv1x1_params p = { 0 };
+  char shape[200];
+
+  p.m = c->m;
+  p.k = c->k;
+  p.n = c->n;
+  p.in_stride = c->k + c->in_pad;
+  p.out_stride = c->n + c->out_pad;
+  p.w_stride = c->n + c->w_pad;
+  p.act = c->act;
+  snprintf (shape, sizeof shape,
+      "m=%zu k=%zu n=%zu in_stride=%zu out_stride=%zu w_stride=%zu "
+      "kscale=%d residual=%s act=%s", c->m, c->k, c->n, p.in_stride,
+      p.out_stride, p.w_stride, c->kscale,
+      c->residual == 2 ? "in-place" : c->residual ? "yes" : "no",
+      act_name (c->act));
+
+  size_t in_n = (c->m - 1) * p.in_stride + c->k;
+  size_t w_n = (c->k - 1) * p.w_stride + c->n;
+  size_t out_n = (c->m - 1) * p.out_stride + c->n;
+
+  float *in = galloc (in_n);
+  fill_nan (in, in_n);
+  for (size_t i = 0; i < c->m; i++)
+    fill_uniform (in + i * p.in_stride, c->k, -1.0f, 1.0f);
+  float *w = galloc (w_n);
+  fill_nan (w, w_n);
+  float wscale = 1.0f / sqrtf ((float) c->k);
+  for (size_t i = 0; i < c->k; i++)
+    fill_uniform (w + i * p.w_stride, c->n, -wscale, wscale);
+  float *bias = galloc (c->n);
+  fill_uniform (bias, c->n, -3.0f, 3.0f);
+  float *kscale = NULL;
+  if (c->kscale) {
+    kscale = galloc (c->k);
+    fill_uniform (kscale, c->k, 0.0f, 1.0f);
+  }
+  float *res = NULL;
+  if (c->residual) {
+    res = galloc (out_n);
+    fill_sentinel (res, out_n);
+    for (size_t i = 0; i < c->m; i++)
+      fill_uniform (res + i * p.out_stride, c->n, -1.0f, 1.0f);
+  }
+
+  float *want = galloc (out_n);
+  float *got = galloc (out_n);
+  if (c->residual == 2) {
+    memcpy (want, res, out_n * sizeof (float));
+    memcpy (got, res, out_n * sizeof (float));
+  } else {
+    fill_sentinel (want, out_n);
+    fill_sentinel (got, out_n);
+  }
+
+  p.w = w;
+  p.bias = bias;
+  p.kscale = kscale;
+  p.residual = c->residual == 2 ? want : res;
+  ((mnv3_conv1x1_fn) ref->fn) (in, want, &p);
+  p.residual = c->residual == 2 ? got : res;
+  ((mnv3_conv1x1_fn) v->fn) (in, got, &p);
+
+  /* S: the reference on absolute values, no activation */
+  struct mnv3_conv1x1_params pa = p;
+  float *in_a = gabs (in, in_n);
+  float *w_a = gabs (w, w_n);
+  pa.w = w_a;
+  pa.bias = gabs (bias, c->n);
+  pa.kscale = kscale ? gabs (kscale, c->k) : NULL;
+  pa.residual = res ? gabs (res, out_n) : NULL;
+  pa.act = MNV3_ACT_NONE;
+  float *mag = galloc (out_n);
+  memset (mag, 0, out_n * sizeof (float));
+  mnv3_f32_conv1x1__ref (in_a, mag, &pa);
+
+  check (v, shape, got, want, mag, out_n);
+  gfree_all ();
+}
+
+static void
+test_conv1x1 (const struct variant *v, const struct variant *ref)
+{
+  static const size_t ms[] = { 1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 15, 25 };
+  static const size_t ns[] = { 1, 3, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32,
+    33, 47, 48, 49, 63, 64, 65, 72, 100, 129
+  };
+  static const size_t ks[] = { 1, 3, 16, 17 };
+  unsigned idx = 0;
+  struct conv1x1_case c;
+
+  for (size_t a = 0; a < sizeof ms / sizeof ms[0]; a++)
+    for (size_t b = 0; b < sizeof ns / sizeof ns[0]; b++)
+      for (size_t d = 0; d < sizeof ks / sizeof ks[0]; d++, idx++) {
+        c.m = ms[a];
+        c.n = ns[b];
+        c.k = ks[d];
+        c.in_pad = idx % 3;
+        c.out_pad = (idx / 3) % 2;
+        c.w_pad = (idx / 2) % 3;
+        c.kscale = (idx / 5) % 2;
+        c.residual = (idx / 7) % 3;
+        c.act = (enum mnv3_act) (idx % 4);
+        run_conv1x1 (v, ref, &c);
+      }
+
+  /* MobileNetV3-like and large shapes, every epilogue combination on some */
+  static const size_t big[][3] = {
+    {1, 960, 1280}, {1, 1280, 1000}, {1, 960, 240}, {1, 240, 960},
+    {12544, 16, 64}, {3136, 24, 72}, {3136, 72, 24}, {784, 120, 40},
+    {196, 672, 112}, {49, 160, 960}, {49, 960, 160}, {200, 13, 960},
+    {199, 960, 17}, {2, 961, 1281}, {3, 17, 2049},
+  };
+  for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+    for (int e = 0; e < 4; e++, idx++) {
+      c.m = big[i][0];
+      c.k = big[i][1];
+      c.n = big[i][2];
+      c.in_pad = e == 3 ? 5 : 0;
+      c.out_pad = e == 3 ? 3 : 0;
+      c.w_pad = e >= 2 ? 7 : 0;
+      c.kscale = e & 1;
+      c.residual = e == 1 ? 1 : e == 3 ? 2 : 0;
+      c.act = (enum mnv3_act) ((i + e) % 4);
+      if (c.m * c.k * c.n > 20000000 && e > 1)
+        continue;
+      run_conv1x1 (v, ref, &c);
+    }
+  }
+
+  /* random shapes */
+  for (int i = 0; i < 150; i++) {
+    c.m = rng_range (1, 200);
+    c.k = rng_range (1, 300);
+    c.n = rng_range (1, 300);
+    c.in_pad = rng_range (0, 4);
+    c.out_pad = rng_range (0, 4);
+    c.w_pad = rng_range (0, 20);
+    c.kscale = (int) rng_range (0, 1);
+    c.residual = (int) rng_range (0, 2);
+    c.act = (enum mnv3_act) rng_range (0, 3);
+    run_conv1x1 (v, ref, &c);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* dwconv and conv share the spatial set-up */
+
+enum pad_mode
+{
+  PAD_SYMMETRIC,                /* pad k/2 on every side */
+  PAD_SAME,                     /* TF SAME: oh = ceil (ih / s), extra at bottom */
+  PAD_VALID,                    /* no padding */
+};
+
+static const char *const pad_names[] = { "symmetric", "same", "valid" };
+
+/* Output size and leading pad for one dimension; 0 if no output. */
+static size_t
+out_size (size_t in, int k, int s, enum pad_mode mode, int *pad)
+{
+  switch (mode) {
+    case PAD_SYMMETRIC:
+      *pad = k / 2;
+      return (in + 2 * (size_t) (k / 2) - (size_t) k) / (size_t) s + 1;
+    case PAD_SAME:{
+      size_t o = (in + (size_t) s - 1) / (size_t) s;
+      long total = (long) ((o - 1) * (size_t) s) + k - (long) in;
+      *pad = total > 0 ? (int) (total / 2) : 0;
+      return o;
+    }
+    default:
+      *pad = 0;
+      return in >= (size_t) k ? (in - (size_t) k) / (size_t) s + 1 : 0;
+  }
+}
+
+struct spatial_case
+{
+  size_t ih, iw, c;             /* c: channels (dwconv) or cin (conv) */
+  size_t cout;                  /* conv only */
+  int k, stride;
+  enum pad_mode pad;
+  int rows;                     /* 0 all rows, 1 a sub-range */
+  enum mnv3_act act;
+};
+
+static void
+run_dwconv (const struct variant *v, const struct variant *ref,
+    const struct spatial_case *c)
+{
+  struct mnv3_dwconv_params p = { 0 };
+  char shape[200];
+
+  p.ih = c->ih;
+  p.iw = c->iw;
+  p.c = c->c;
+  p.k = c->k;
+  p.stride = c->stride;
+  p.oh = out_size (c->ih, c->k, c->stride, c->pad, &p.pad_top);
+  p.ow = out_size (c->iw, c->k, c->stride, c->pad, &p.pad_left);
+  p.act = c->act;
+  if (p.oh == 0 || p.ow == 0)
+    return;
+  p.oy0 = 0;
+  p.oy1 = p.oh;
+  if (c->rows && p.oh > 1) {
+    p.oy0 = rng_range (1, p.oh - 1);
+    p.oy1 = rng_range (p.oy0 + 1, p.oh);
+  }
+  snprintf (shape, sizeof shape,
+      "in %zux%zux%zu k=%d stride=%d pad=%s (top %d left %d) out %zux%zu "
+      "rows [%zu,%zu) act=%s", c->ih, c->iw, c->c, c->k, c->stride,
+      pad_names[c->pad], p.pad_top, p.pad_left, p.oh, p.ow, p.oy0, p.oy1,
+      act_name (c->act));
+
+  size_t in_n = c->ih * c->iw * c->c;
+  size_t w_n = (size_t) (c->k * c->k) * c->c;
+  size_t out_n = p.oh * p.ow * c->c;
+  float *in = galloc (in_n);
+  fill_uniform (in, in_n, -1.0f, 1.0f);
+  float *w = galloc (w_n);
+  fill_uniform (w, w_n, -0.5f, 0.5f);
+  float *bias = galloc (c->c);
+  fill_uniform (bias, c->c, -3.0f, 3.0f);
+  float *want = galloc (out_n);
+  float *got = galloc (out_n);
+  fill_sentinel (want, out_n);
+  fill_sentinel (got, out_n);
+
+  p.w = w;
+  p.bias = bias;
+  ((mnv3_dwconv_fn) ref->fn) (in, want, &p);
+  ((mnv3_dwconv_fn) v->fn) (in, got, &p);
+
+  struct mnv3_dwconv_params pa = p;
+  pa.w = gabs (w, w_n);
+  pa.bias = gabs (bias, c->c);
+  pa.act = MNV3_ACT_NONE;
+  float *mag = galloc (out_n);
+  memset (mag, 0, out_n * sizeof (float));
+  mnv3_f32_dwconv__ref (gabs (in, in_n), mag, &pa);
+
+  check (v, shape, got, want, mag, out_n);
+  gfree_all ();
+}
+
+static void
+run_conv (const struct variant *v, const struct variant *ref,
+    const struct spatial_case *c)
+{
+  struct mnv3_conv_params p = { 0 };
+  char shape[200];
+
+  p.ih = c->ih;
+  p.iw = c->iw;
+  p.cin = c->c;
+  p.cout = c->cout;
+  p.k = c->k;
+  p.stride = c->stride;
+  p.oh = out_size (c->ih, c->k, c->stride, c->pad, &p.pad_top);
+  p.ow = out_size (c->iw, c->k, c->stride, c->pad, &p.pad_left);
+  p.act = c->act;
+  if (p.oh == 0 || p.ow == 0)
+    return;
+  p.oy0 = 0;
+  p.oy1 = p.oh;
+  if (c->rows && p.oh > 1) {
+    p.oy0 = rng_range (1, p.oh - 1);
+    p.oy1 = rng_range (p.oy0 + 1, p.oh);
+  }
+  snprintf (shape, sizeof shape,
+      "in %zux%zux%zu cout=%zu k=%d stride=%d pad=%s (top %d left %d) "
+      "out %zux%zu rows [%zu,%zu) act=%s", c->ih, c->iw, c->c, c->cout, c->k,
+      c->stride, pad_names[c->pad], p.pad_top, p.pad_left, p.oh, p.ow, p.oy0,
+      p.oy1, act_name (c->act));
+
+  size_t in_n = c->ih * c->iw * c->c;
+  size_t w_n = (size_t) (c->k * c->k) * c->c * c->cout;
+  size_t out_n = p.oh * p.ow * c->cout;
+  float *in = galloc (in_n);
+  fill_uniform (in, in_n, -1.0f, 1.0f);
+  float *w = galloc (w_n);
+  fill_uniform (w, w_n, -0.3f, 0.3f);
+  float *bias = galloc (c->cout);
+  fill_uniform (bias, c->cout, -3.0f, 3.0f);
+  float *want = galloc (out_n);
+  float *got = galloc (out_n);
+  fill_sentinel (want, out_n);
+  fill_sentinel (got, out_n);
+
+  p.w = w;
+  p.bias = bias;
+  ((mnv3_conv_fn) ref->fn) (in, want, &p);
+  ((mnv3_conv_fn) v->fn) (in, got, &p);
+
+  struct mnv3_conv_params pa = p;
+  pa.w = gabs (w, w_n);
+  pa.bias = gabs (bias, c->cout);
+  pa.act = MNV3_ACT_NONE;
+  float *mag = galloc (out_n);
+  memset (mag, 0, out_n * sizeof (float));
+  mnv3_f32_conv__ref (gabs (in, in_n), mag, &pa);
+
+  check (v, shape, got, want, mag, out_n);
+  gfree_all ();
+}
+
+static void
+test_dwconv (const struct variant *v, const struct variant *ref)
+{
+  static const size_t cs[] = { 1, 3, 13, 16, 17, 24, 33, 960 };
+  static const size_t ws[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17 };
+  unsigned idx = 0;
+  struct spatial_case c = { 0 };
+
+  for (size_t a = 0; a < sizeof cs / sizeof cs[0]; a++)
+    for (size_t b = 0; b < sizeof ws / sizeof ws[0]; b++)
+      for (int k = 3; k <= 5; k += 2)
+        for (int s = 1; s <= 2; s++)
+          for (int pm = 0; pm < 3; pm++, idx++) {
+            if (cs[a] == 960 && ws[b] > 9)
+              continue;
+            c.c = cs[a];
+            c.iw = ws[b];
+            c.ih = ws[(b + idx) % (sizeof ws / sizeof ws[0])];
+            c.k = k;
+            c.stride = s;
+            c.pad = (enum pad_mode) pm;
+            c.rows = (idx % 3) == 1;
+            c.act = (enum mnv3_act) (idx % 4);
+            run_dwconv (v, ref, &c);
+          }
+
+  /* MobileNetV3-like shapes, odd sizes and a stride-2 odd input */
+  static const struct
+  {
+    size_t h, w, c;
+    int k, s;
+  } big[] = {
+    {112, 112, 16, 3, 1}, {112, 112, 64, 3, 2}, {113, 113, 17, 3, 2},
+    {56, 56, 72, 5, 2}, {28, 28, 120, 5, 1}, {14, 14, 672, 5, 1},
+    {14, 14, 672, 5, 2}, {7, 7, 960, 5, 1}, {15, 15, 960, 5, 2},
+    {111, 112, 3, 3, 2}, {1, 112, 24, 5, 1}, {112, 1, 13, 3, 2},
+  };
+  for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+    for (int pm = 0; pm < 2; pm++, idx++) {
+      c.ih = big[i].h;
+      c.iw = big[i].w;
+      c.c = big[i].c;
+      c.k = big[i].k;
+      c.stride = big[i].s;
+      c.pad = (enum pad_mode) pm;
+      c.rows = (int) (idx % 2);
+      c.act = (enum mnv3_act) (idx % 4);
+      run_dwconv (v, ref, &c);
+    }
+}
+
+static void
+test_conv (const struct variant *v, const struct variant *ref)
+{
+  static const size_t cins[] = { 1, 3, 4 };
+  static const size_t couts[] = { 1, 8, 13, 16, 17, 24, 40 };
+  static const size_t ws[] = { 1, 2, 3, 7, 8, 9, 17 };
+  unsigned idx = 0;
+  struct spatial_case c = { 0 };
+
+  for (size_t a = 0; a < sizeof cins / sizeof cins[0]; a++)
+    for (size_t b = 0; b < sizeof couts / sizeof couts[0]; b++)
+      for (size_t d = 0; d < sizeof ws / sizeof ws[0]; d++)
+        for (int k = 3; k <= 5; k += 2)
+          for (int s = 1; s <= 2; s++, idx++) {
+            c.c = cins[a];
+            c.cout = couts[b];
+            c.iw = ws[d];
+            c.ih = ws[(d + idx) % (sizeof ws / sizeof ws[0])];
+            c.k = k;
+            c.stride = s;
+            c.pad = (enum pad_mode) (idx % 3);
+            c.rows = (idx % 4) == 1;
+            c.act = (enum mnv3_act) (idx % 4);
+            run_conv (v, ref, &c);
+          }
+
+  /* the stem: 224x224x3 -> 112x112x16, 3x3/2, both paddings; odd input */
+  for (int pm = 0; pm < 2; pm++) {
+    c.ih = c.iw = 224;
+    c.c = 3;
+    c.cout = 16;
+    c.k = 3;
+    c.stride = 2;
+    c.pad = (enum pad_mode) pm;
+    c.rows = pm;
+    c.act = MNV3_ACT_HSWISH;
+    run_conv (v, ref, &c);
+  }
+  c.ih = 225;
+  c.iw = 223;
+  c.pad = PAD_SYMMETRIC;
+  c.rows = 0;
+  run_conv (v, ref, &c);
+}
+
+/* ------------------------------------------------------------------ */
+/* gap and act */
+
+static void
+run_gap (const struct variant *v, const struct variant *ref, size_t hw,
+    size_t ch, size_t c0, size_t c1)
+{
+  struct mnv3_gap_params p = { hw, ch, c0, c1 };
+  char shape[100];
+
+  snprintf (shape, sizeof shape, "hw=%zu c=%zu [c0,c1)=[%zu,%zu)", hw, ch,
+      c0, c1);
+  float *in = galloc (hw * ch);
+  fill_uniform (in, hw * ch, -2.0f, 2.0f);
+  float *want = galloc (ch);
+  float *got = galloc (ch);
+  fill_sentinel (want, ch);
+  fill_sentinel (got, ch);
+  ((mnv3_gap_fn) ref->fn) (in, want, &p);
+  ((mnv3_gap_fn) v->fn) (in, got, &p);
+  float *mag = galloc (ch);
+  memset (mag, 0, ch * sizeof (float));
+  mnv3_f32_gap__ref (gabs (in, hw * ch), mag, &p);
+  check (v, shape, got, want, mag, ch);
+  gfree_all ();
+}
+
+static void
+test_gap (const struct variant *v, const struct variant *ref)
+{
+  static const size_t hws[] = { 1, 2, 7, 49, 196 };
+  static const size_t cs[] = { 1, 3, 13, 16, 17, 24, 33, 960 };
+
+  for (size_t a = 0; a < sizeof hws / sizeof hws[0]; a++)
+    for (size_t b = 0; b < sizeof cs / sizeof cs[0]; b++) {
+      size_t ch = cs[b];
+      run_gap (v, ref, hws[a], ch, 0, ch);
+      for (int r = 0; r < 4; r++) {
+        size_t c0 = rng_range (0, ch - 1);
+        size_t c1 = rng_range (c0 + 1, ch);
+        run_gap (v, ref, hws[a], ch, c0, c1);
+      }
+    }
+}
+
+static void
+test_act (const struct variant *v, const struct variant *ref)
+{
+  static const size_t ns[] = { 0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63,
+    64, 65, 100, 960, 1001
+  };
+  char shape[100];
+
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (int act = 0; act < 4; act++) {
+      struct mnv3_act_params p = { ns[a], (enum mnv3_act) act };
+      snprintf (shape, sizeof shape, "n=%zu act=%s", ns[a],
+          act_name ((enum mnv3_act) act));
+      float *x = galloc (ns[a]);
+      /* around the kinks at -3, 0 and 3 */
+      fill_uniform (x, ns[a], -5.0f, 5.0f);
+      for (size_t i = 0; i < ns[a] && i < 7; i++)
+        x[i] = (float) i - 3.0f;
+      float *want = gdup (x, ns[a]);
+      float *got = gdup (x, ns[a]);
+      ((mnv3_act_fn) ref->fn) (want, &p);
+      ((mnv3_act_fn) v->fn) (got, &p);
+      check (v, shape, got, want, NULL, ns[a]);
+      gfree_all ();
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* dispatch guard */
+
+static int guard_failures;
+
+static void
+guard_expect (int ok, const char *what)
+{
+  if (!ok) {
+    printf ("FAIL dispatch: %s\n", what);
+    guard_failures++;
+  }
+}
+
+static int
+isa_level (const char *isa)
+{
+  if (strcmp (isa, "ref") == 0)
+    return 0;
+  if (strcmp (isa, "avx2") == 0)
+    return 1;
+  if (strcmp (isa, "avx512") == 0)
+    return 2;
+  return -1;
+}
+
+/* The function kernels.inc gives op in a set of level `level`: the variant
+ * of the highest ISA <= level. */
+static generic_fn
+expected_fn (const char *op, int level)
+{
+  generic_fn fn = NULL;
+  int best = -1;
+  for (size_t i = 0; i < N_VARIANTS; i++) {
+    int l = isa_level (variants[i].isa);
+    if (strcmp (variants[i].op, op) == 0 && l <= level && l > best) {
+      best = l;
+      fn = variants[i].fn;
+    }
+  }
+  return fn;
+}
+
+static void
+guard_set (const struct mnv3_kernels *k, int level, const char *what)
+{
+  char msg[200];
+#define CHECK_OP(op) \
+  snprintf (msg, sizeof msg, "%s: " #op " is not the expected variant", what); \
+  guard_expect ((generic_fn) k->op == expected_fn (#op, level), msg);
+  CHECK_OP (conv1x1);
+  CHECK_OP (dwconv);
+  CHECK_OP (conv);
+  CHECK_OP (gap);
+  CHECK_OP (act);
+#undef CHECK_OP
+}
+
+/* MNV3_KERNELS=ref must select the reference set. */
+static void
+guard_env_ref (void)
+{
+  const struct mnv3_kernels *k = mnv3_kernels_get (NULL);
+  guard_expect (k != NULL && strcmp (k->name, "ref") == 0,
+      "MNV3_KERNELS=ref: mnv3_kernels_get (NULL) is not the ref set");
+  if (k) {
+    guard_expect ((generic_fn) k->conv1x1 == (generic_fn) mnv3_f32_conv1x1__ref
+        && (generic_fn) k->dwconv == (generic_fn) mnv3_f32_dwconv__ref
+        && (generic_fn) k->conv == (generic_fn) mnv3_f32_conv__ref
+        && (generic_fn) k->gap == (generic_fn) mnv3_f32_gap__ref
+        && (generic_fn) k->act == (generic_fn) mnv3_f32_act__ref,
+        "MNV3_KERNELS=ref: set holds non-reference kernels");
+    printf ("dispatch: MNV3_KERNELS=ref -> set \"%s\"\n", k->name);
+  }
+}
+
+static void
+guard_all (void)
+{
+  static const char *const names[] = { "ref", "avx2", "avx512" };
+  static const unsigned need[] = { MNV3_CPU_NONE, MNV3_CPU_AVX2_FMA,
+    MNV3_CPU_AVX2_FMA | MNV3_CPU_AVX512
+  };
+  int best = 0;
+
+  for (int l = 0; l < 3; l++) {
+    const struct mnv3_kernels *k = mnv3_kernels_get (names[l]);
+    int supported = (need[l] & cpu_features) == need[l];
+    char msg[100];
+    snprintf (msg, sizeof msg, "mnv3_kernels_get (\"%s\") %s", names[l],
+        supported ? "returned NULL on a supporting CPU" :
+        "returned a set the CPU lacks");
+    guard_expect ((k != NULL) == supported, msg);
+    if (k) {
+      guard_expect (strcmp (k->name, names[l]) == 0, "set name mismatch");
+      guard_set (k, l, names[l]);
+      best = l;
+    }
+  }
+  guard_expect (mnv3_kernels_get ("bogus") == NULL,
+      "mnv3_kernels_get (\"bogus\") is not NULL");
+
+  /* auto without the environment variable: the best supported set */
+  char *saved = getenv ("MNV3_KERNELS") ? strdup (getenv ("MNV3_KERNELS")) :
+      NULL;
+  unsetenv ("MNV3_KERNELS");
+  const struct mnv3_kernels *k = mnv3_kernels_get (NULL);
+  guard_expect (k != NULL && strcmp (k->name, names[best]) == 0,
+      "auto did not pick the best supported set");
+  if (k)
+    printf ("dispatch: auto -> set \"%s\"\n", k->name);
+  k = mnv3_kernels_get ("auto");
+  guard_expect (k != NULL && strcmp (k->name, names[best]) == 0,
+      "\"auto\" did not pick the best supported set");
+
+  /* the environment override */
+  setenv ("MNV3_KERNELS", "ref", 1);
+  guard_env_ref ();
+  if (saved) {
+    setenv ("MNV3_KERNELS", saved, 1);
+    free (saved);
+  } else {
+    unsetenv ("MNV3_KERNELS");
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* benchmark */
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+/* Run fn (ctx) repeatedly for about 0.3 s (at least 3 times, best of),
+ * return seconds per call. */
+static double
+time_call (void (*fn) (const struct variant *, void *),
+    const struct variant *v, void *ctx)
+{
+  double best = 1e30, start = now ();
+  int runs = 0;
+  fn (v, ctx);                  /* warm-up */
+  while (runs < 3 || now () - start < 0.3) {
+    double t0 = now ();
+    fn (v, ctx);
+    double t = now () - t0;
+    if (t < best)
+      best = t;
+    runs++;
+  }
+  return best;
+}
+
+struct bench_conv1x1
+{
+  const float *in;
+  float *out;
+  struct mnv3_conv1x1_params p;
+};
+
+static void
+bench_conv1x1_call (const struct variant *v, void *ctx)
+{
+  struct bench_conv1x1 *b = ctx;
+  ((mnv3_conv1x1_fn) v->fn) (b->in, b->out, &b->p);
+}
+
+struct bench_dwconv
+{
+  const float *in;
+  float *out;
+  struct mnv3_dwconv_params p;
+};
+
+static void
+bench_dwconv_call (const struct variant *v, void *ctx)
+{
+  struct bench_dwconv *b = ctx;
+  ((mnv3_dwconv_fn) v->fn) (b->in, b->out, &b->p);
+}
+
+struct bench_conv
+{
+  const float *in;
+  float *out;
+  struct mnv3_conv_params p;
+};
+
+static void
+bench_conv_call (const struct variant *v, void *ctx)
+{
+  struct bench_conv *b = ctx;
+  ((mnv3_conv_fn) v->fn) (b->in, b->out, &b->p);
+}
+
+struct bench_gap
+{
+  const float *in;
+  float *out;
+  struct mnv3_gap_params p;
+};
+
+static void
+bench_gap_call (const struct variant *v, void *ctx)
+{
+  struct bench_gap *b = ctx;
+  ((mnv3_gap_fn) v->fn) (b->in, b->out, &b->p);
+}
+
+struct bench_act
+{
+  float *x;
+  struct mnv3_act_params p;
+};
+
+static void
+bench_act_call (const struct variant *v, void *ctx)
+{
+  struct bench_act *b = ctx;
+  ((mnv3_act_fn) v->fn) (b->x, &b->p);
+}
+
+static void
+bench_report (const char *op, const char *shape, double flops,
+    void (*call) (const struct variant *, void *), void *ctx)
+{
+  for (size_t i = 0; i < N_VARIANTS; i++) {
+    const struct variant *v = &variants[i];
+    if (strcmp (v->op, op) != 0 || (v->cpu & cpu_features) != v->cpu)
+      continue;
+    double t = time_call (call, v, ctx);
+    printf ("%-8s %-7s %-44s %9.1f us %8.2f GFLOP/s\n", op, v->isa, shape,
+        t * 1e6, flops / t * 1e-9);
+    fflush (stdout);
+  }
+}
+
+static void
+bench (void)
+{
+  char shape[100];
+
+  static const size_t gemm[][3] = {
+    {12544, 16, 64}, {3136, 24, 72}, {3136, 72, 24}, {784, 120, 40},
+    {196, 480, 112}, {196, 672, 160}, {49, 160, 960}, {49, 960, 160},
+    {1, 960, 1280}, {1, 1280, 1000}, {1, 960, 240},
+  };
+  for (size_t i = 0; i < sizeof gemm / sizeof gemm[0]; i++) {
+    struct bench_conv1x1 b = { 0 };
+    size_t m = gemm[i][0], k = gemm[i][1], n = gemm[i][2];
+    float *in = galloc (m * k), *w = galloc (k * n), *bias = galloc (n);
+    float *out = galloc (m * n);
+    fill_uniform (in, m * k, -1, 1);
+    fill_uniform (w, k * n, -0.1f, 0.1f);
+    fill_uniform (bias, n, -1, 1);
+    b.in = in;
+    b.out = out;
+    b.p.m = m;
+    b.p.k = k;
+    b.p.n = n;
+    b.p.in_stride = k;
+    b.p.out_stride = n;
+    b.p.w_stride = n;
+    b.p.w = w;
+    b.p.bias = bias;
+    b.p.act = MNV3_ACT_HSWISH;
+    snprintf (shape, sizeof shape, "m=%zu k=%zu n=%zu hswish", m, k, n);
+    bench_report ("conv1x1", shape, 2.0 * m * k * n, bench_conv1x1_call, &b);
+    gfree_all ();
+  }
+
+  static const struct
+  {
+    size_t h, w, c;
+    int k, s;
+  } dw[] = {
+    {112, 112, 16, 3, 1}, {112, 112, 64, 3, 2}, {56, 56, 72, 3, 1},
+    {56, 56, 72, 5, 2}, {28, 28, 120, 5, 1}, {14, 14, 672, 5, 1},
+    {14, 14, 480, 3, 1}, {7, 7, 960, 5, 1},
+  };
+  for (size_t i = 0; i < sizeof dw / sizeof dw[0]; i++) {
+    struct bench_dwconv b = { 0 };
+    b.p.ih = dw[i].h;
+    b.p.iw = dw[i].w;
+    b.p.c = dw[i].c;
+    b.p.k = dw[i].k;
+    b.p.stride = dw[i].s;
+    b.p.oh = out_size (b.p.ih, b.p.k, b.p.stride, PAD_SAME, &b.p.pad_top);
+    b.p.ow = out_size (b.p.iw, b.p.k, b.p.stride, PAD_SAME, &b.p.pad_left);
+    b.p.oy0 = 0;
+    b.p.oy1 = b.p.oh;
+    size_t in_n = b.p.ih * b.p.iw * b.p.c;
+    float *in = galloc (in_n), *w = galloc ((size_t) (b.p.k * b.p.k) * b.p.c);
+    float *bias = galloc (b.p.c), *out = galloc (b.p.oh * b.p.ow * b.p.c);
+    fill_uniform (in, in_n, -1, 1);
+    fill_uniform (w, (size_t) (b.p.k * b.p.k) * b.p.c, -0.3f, 0.3f);
+    fill_uniform (bias, b.p.c, -1, 1);
+    b.in = in;
+    b.out = out;
+    b.p.w = w;
+    b.p.bias = bias;
+    b.p.act = MNV3_ACT_RELU;
+    snprintf (shape, sizeof shape, "%zux%zux%zu k=%d s=%d relu", b.p.ih,
+        b.p.iw, b.p.c, b.p.k, b.p.stride);
+    bench_report ("dwconv", shape,
+        2.0 * b.p.oh * b.p.ow * b.p.c * (double) (b.p.k * b.p.k),
+        bench_dwconv_call, &b);
+    gfree_all ();
+  }
+
+  {
+    struct bench_conv b = { 0 };
+    b.p.ih = b.p.iw = 224;
+    b.p.cin = 3;
+    b.p.cout = 16;
+    b.p.k = 3;
+    b.p.stride = 2;
+    b.p.oh = out_size (224, 3, 2, PAD_SAME, &b.p.pad_top);
+    b.p.ow = out_size (224, 3, 2, PAD_SAME, &b.p.pad_left);
+    b.p.oy1 = b.p.oh;
+    float *in = galloc (224 * 224 * 3), *w = galloc (9 * 3 * 16);
+    float *bias = galloc (16), *out = galloc (b.p.oh * b.p.ow * 16);
+    fill_uniform (in, 224 * 224 * 3, -1, 1);
+    fill_uniform (w, 9 * 3 * 16, -0.3f, 0.3f);
+    fill_uniform (bias, 16, -1, 1);
+    b.in = in;
+    b.out = out;
+    b.p.w = w;
+    b.p.bias = bias;
+    b.p.act = MNV3_ACT_HSWISH;
+    bench_report ("conv", "224x224x3 -> 16 k=3 s=2 hswish",
+        2.0 * b.p.oh * b.p.ow * 16 * 27, bench_conv_call, &b);
+    gfree_all ();
+  }
+
+  {
+    struct bench_gap b = { 0 };
+    b.p.hw = 49;
+    b.p.c = b.p.c1 = 960;
+    float *in = galloc (49 * 960), *out = galloc (960);
+    fill_uniform (in, 49 * 960, -1, 1);
+    b.in = in;
+    b.out = out;
+    bench_report ("gap", "7x7x960 (FLOP = adds)", 49.0 * 960, bench_gap_call,
+        &b);
+    gfree_all ();
+  }
+
+  {
+    struct bench_act b = { 0 };
+    b.p.n = 56 * 56 * 72;
+    b.p.act = MNV3_ACT_HSWISH;
+    b.x = galloc (b.p.n);
+    fill_uniform (b.x, b.p.n, -4, 4);
+    bench_report ("act", "n=225792 hswish (FLOP = elements)",
+        (double) b.p.n, bench_act_call, &b);
+    gfree_all ();
+  }
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct variant *
+find_ref (const char *op)
+{
+  for (size_t i = 0; i < N_VARIANTS; i++)
+    if (strcmp (variants[i].op, op) == 0
+        && strcmp (variants[i].isa, "ref") == 0)
+      return &variants[i];
+  return NULL;
+}
+
+int
+main (int argc, char **argv)
+{
+  uint64_t seed = 0x6d6e7633u;  /* "mnv3" */
+  const char *seed_env = getenv ("MNV3_TEST_SEED");
+
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  cpu_features = mnv3_cpu_features ();
+  printf ("cpu features: avx2+fma %s, avx512 %s\n",
+      cpu_features & MNV3_CPU_AVX2_FMA ? "yes" : "no",
+      cpu_features & MNV3_CPU_AVX512 ? "yes" : "no");
+
+  if (argc > 1 && strcmp (argv[1], "--guard") == 0) {
+    guard_env_ref ();
+    printf ("%s\n", guard_failures ? "FAILED" : "OK");
+    return guard_failures ? 1 : 0;
+  }
+  if (argc > 1 && strcmp (argv[1], "--bench") == 0) {
+    rng_state = seed;
+    bench ();
+    return 0;
+  }
+
+  if (seed_env && *seed_env)
+    seed = strtoull (seed_env, NULL, 0);
+  printf ("seed: 0x%llx (set MNV3_TEST_SEED to change)\n",
+      (unsigned long long) seed);
+
+  guard_all ();
+
+  int tested = 0;
+  for (size_t i = 0; i < N_VARIANTS; i++) {
+    const struct variant *v = &variants[i];
+    if (strcmp (v->isa, "ref") == 0)
+      continue;
+    if ((v->cpu & cpu_features) != v->cpu) {
+      printf ("SKIP %s: CPU lacks the features\n", v->fname);
+      continue;
+    }
+    const struct variant *ref = find_ref (v->op);
+    if (!ref) {
+      printf ("FAIL %s: no reference kernel for op %s\n", v->fname, v->op);
+      n_failures++;
+      continue;
+    }
+    int before = n_failures;
+    size_t checked_before = n_checked;
+    rng_state = seed;           /* each variant sees the same cases */
+    if (strcmp (v->op, "conv1x1") == 0)
+      test_conv1x1 (v, ref);
+    else if (strcmp (v->op, "dwconv") == 0)
+      test_dwconv (v, ref);
+    else if (strcmp (v->op, "conv") == 0)
+      test_conv (v, ref);
+    else if (strcmp (v->op, "gap") == 0)
+      test_gap (v, ref);
+    else if (strcmp (v->op, "act") == 0)
+      test_act (v, ref);
+    else {
+      printf ("FAIL %s: unknown op %s\n", v->fname, v->op);
+      n_failures++;
+    }
+    printf ("%s %s: %zu cases, %d failed\n",
+        n_failures == before ? "ok  " : "FAIL", v->fname,
+        n_checked - checked_before, n_failures - before);
+    tested++;
+  }
+  if (tested == 0)
+    printf ("no optimized kernel variant to test on this CPU/build\n");
+
+  int failed = n_failures + guard_failures;
+  printf ("%s\n", failed ? "FAILED" : "OK");
+  return failed ? 1 : 0;
+}
