@@ -1,2 +1,263 @@
+/* mnv3: command-line tool of libmnv3 (info, classify, bench)
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Output is one record per line, for scripts (DESIGN.md 4a).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include "mnv3.h"
-int main (void) { return 0; }
+
+static int
+usage (void)
+{
+  fprintf (stderr,
+      "usage: mnv3 info MODEL\n"
+      "       mnv3 classify MODEL INPUT [--top-k N] [--logits] [--threads N]"
+      " [--kernels ref|avx2|avx512]\n"
+      "         INPUT: .ppm/.pgm (any size, resized whole), .rgb (raw "
+      "input_size^2 x 3 bytes)\n"
+      "         or .f32 (normalized NHWC floats, one or more inputs)\n"
+      "       mnv3 bench MODEL [--threads N] [--runs N] [--warmup N]"
+      " [--kernels K] [--profile]\n");
+  return 2;
+}
+
+static Mnv3Model *
+load_or_die (const char *path)
+{
+  GError *error = NULL;
+  Mnv3Model *m = mnv3_model_load (path, &error);
+  if (!m) {
+    fprintf (stderr, "mnv3: %s\n", error->message);
+    g_error_free (error);
+    exit (1);
+  }
+  return m;
+}
+
+static int
+cmd_info (const char *path)
+{
+  Mnv3Model *m = load_or_die (path);
+  const Mnv3ModelInfo *i = mnv3_model_get_info (m);
+  printf ("arch: %s\nwidth: %g\ninput_size: %d\npadding: %s\n"
+      "mean: %g,%g,%g\nstd: %g,%g,%g\nnum_classes: %d\nlabels: %d\n"
+      "params: %" G_GUINT64_FORMAT "\nmacs: %" G_GUINT64_FORMAT
+      "\nsource: %s\n", i->arch_name, i->width, i->input_size,
+      i->padding == MNV3_PADDING_TF_SAME ? "tf-same" : "symmetric",
+      i->mean[0], i->mean[1], i->mean[2], i->std[0], i->std[1], i->std[2],
+      i->num_classes, i->n_labels, (guint64) i->params, (guint64) i->macs,
+      i->source);
+  mnv3_model_free (m);
+  return 0;
+}
+
+typedef struct {
+  int top_k, threads, runs, warmup;
+  gboolean logits, profile;
+  const char *kernels;
+} Options;
+
+static gboolean
+parse_options (int argc, char **argv, int first, Options * o)
+{
+  for (int i = first; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp (a, "--logits") == 0) {
+      o->logits = TRUE;
+    } else if (strcmp (a, "--profile") == 0) {
+      o->profile = TRUE;
+    } else if (i + 1 < argc && strcmp (a, "--top-k") == 0) {
+      o->top_k = atoi (argv[++i]);
+    } else if (i + 1 < argc && strcmp (a, "--threads") == 0) {
+      o->threads = atoi (argv[++i]);
+    } else if (i + 1 < argc && strcmp (a, "--runs") == 0) {
+      o->runs = atoi (argv[++i]);
+    } else if (i + 1 < argc && strcmp (a, "--warmup") == 0) {
+      o->warmup = atoi (argv[++i]);
+    } else if (i + 1 < argc && strcmp (a, "--kernels") == 0) {
+      o->kernels = argv[++i];
+    } else {
+      fprintf (stderr, "mnv3: unknown or incomplete option '%s'\n", a);
+      return FALSE;
+    }
+  }
+  return o->top_k >= 1 && o->runs >= 1 && o->warmup >= 0;
+}
+
+static Mnv3Graph *
+graph_or_die (Mnv3Model * m, const Options * o)
+{
+  GError *error = NULL;
+  Mnv3GraphOptions go = { o->threads, o->kernels };
+  Mnv3Graph *g = mnv3_graph_new (m, &go, &error);
+  if (!g) {
+    fprintf (stderr, "mnv3: %s\n", error->message);
+    g_error_free (error);
+    exit (1);
+  }
+  return g;
+}
+
+static void
+print_result (const Mnv3ModelInfo * info, const float *logits,
+    const Options * o)
+{
+  int n = info->num_classes;
+  if (o->logits) {
+    for (int c = 0; c < n; c++)
+      printf ("%s%.9g", c ? " " : "", logits[c]);
+    printf ("\n");
+    return;
+  }
+  float *p = g_new (float, n);
+  int *idx = g_new (int, o->top_k);
+  mnv3_softmax (logits, p, n);
+  int got = mnv3_top_k (p, n, o->top_k, idx);
+  for (int i = 0; i < got; i++) {
+    const char *label = idx[i] < info->n_labels ? info->labels[idx[i]] : "";
+    printf ("%d %.6f %s\n", idx[i], p[idx[i]], label);
+  }
+  g_free (p);
+  g_free (idx);
+}
+
+static int
+cmd_classify (const char *model_path, const char *input, const Options * o)
+{
+  Mnv3Model *m = load_or_die (model_path);
+  const Mnv3ModelInfo *info = mnv3_model_get_info (m);
+  Mnv3Graph *g = graph_or_die (m, o);
+  float *in = mnv3_graph_get_input (g);
+  size_t n_in = (size_t) info->input_size * info->input_size * 3;
+  int ret = 1;
+  GError *error = NULL;
+
+  if (g_str_has_suffix (input, ".ppm") || g_str_has_suffix (input, ".pgm")
+      || g_str_has_suffix (input, ".pnm")) {
+    int w, h;
+    guint8 *rgb = mnv3_image_load_pnm (input, &w, &h, &error);
+    if (!rgb)
+      goto error;
+    mnv3_image_to_input (rgb, w, h, w * 3, info->input_size, info->mean,
+        info->std, in);
+    g_free (rgb);
+    print_result (info, mnv3_graph_run (g), o);
+  } else {
+    gchar *data;
+    gsize len;
+    if (!g_file_get_contents (input, &data, &len, &error))
+      goto error;
+    if (g_str_has_suffix (input, ".f32")) {
+      if (len == 0 || len % (n_in * 4) != 0) {
+        fprintf (stderr, "mnv3: %s: %zu bytes, not a multiple of %zu "
+            "(%dx%dx3 floats)\n", input, (size_t) len, n_in * 4,
+            info->input_size, info->input_size);
+        g_free (data);
+        goto out;
+      }
+      for (size_t k = 0; k < len / (n_in * 4); k++) {
+        memcpy (in, data + k * n_in * 4, n_in * 4);
+        print_result (info, mnv3_graph_run (g), o);
+      }
+    } else {
+      if (len != n_in) {
+        fprintf (stderr, "mnv3: %s: %zu bytes, a raw RGB input must be "
+            "%dx%dx3 = %zu bytes (or use .ppm/.pgm/.f32)\n", input,
+            (size_t) len, info->input_size, info->input_size, n_in);
+        g_free (data);
+        goto out;
+      }
+      for (size_t i = 0; i < n_in; i++) {
+        int c = i % 3;
+        in[i] = ((guint8) data[i] / 255.0f - info->mean[c]) / info->std[c];
+      }
+      print_result (info, mnv3_graph_run (g), o);
+    }
+    g_free (data);
+  }
+  ret = 0;
+  goto out;
+
+error:
+  fprintf (stderr, "mnv3: %s\n", error->message);
+  g_error_free (error);
+out:
+  mnv3_graph_free (g);
+  mnv3_model_free (m);
+  return ret;
+}
+
+static int
+compare_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static int
+cmd_bench (const char *model_path, const Options * o)
+{
+  Mnv3Model *m = load_or_die (model_path);
+  const Mnv3ModelInfo *info = mnv3_model_get_info (m);
+  Mnv3Graph *g = graph_or_die (m, o);
+  float *in = mnv3_graph_get_input (g);
+  size_t n_in = (size_t) info->input_size * info->input_size * 3;
+  guint32 seed = 12345;
+  for (size_t i = 0; i < n_in; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    in[i] = (float) ((seed >> 8) / 16777216.0 * 4.0 - 2.0);
+  }
+  for (int i = 0; i < o->warmup; i++)
+    mnv3_graph_run (g);
+  double *t = g_new (double, o->runs);
+  for (int i = 0; i < o->runs; i++) {
+    gint64 t0 = g_get_monotonic_time ();
+    mnv3_graph_run (g);
+    t[i] = (g_get_monotonic_time () - t0) / 1000.0;
+  }
+  qsort (t, o->runs, sizeof (double), compare_double);
+  double median = o->runs % 2 ? t[o->runs / 2] :
+      (t[o->runs / 2 - 1] + t[o->runs / 2]) / 2;
+  if (o->profile) {
+    mnv3_graph_set_profiling (g, TRUE);
+    for (int i = 0; i < o->runs; i++)
+      mnv3_graph_run (g);
+    char *prof = mnv3_graph_get_profile (g);
+    fputs (prof, stdout);
+    g_free (prof);
+  }
+  printf ("model=%s width=%g input=%d kernels=%s threads=%d runs=%d "
+      "median_ms=%.3f min_ms=%.3f\n", info->arch_name, info->width,
+      info->input_size, mnv3_graph_get_kernels (g),
+      mnv3_graph_get_threads (g), o->runs, median, t[0]);
+  g_free (t);
+  mnv3_graph_free (g);
+  mnv3_model_free (m);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  Options o = { 5, 0, 100, 10, FALSE, FALSE, NULL };
+  if (argc < 3)
+    return usage ();
+  if (strcmp (argv[1], "info") == 0 && argc == 3)
+    return cmd_info (argv[2]);
+  if (strcmp (argv[1], "classify") == 0 && argc >= 4) {
+    if (!parse_options (argc, argv, 4, &o))
+      return usage ();
+    return cmd_classify (argv[2], argv[3], &o);
+  }
+  if (strcmp (argv[1], "bench") == 0) {
+    o.threads = 1;
+    if (!parse_options (argc, argv, 3, &o))
+      return usage ();
+    return cmd_bench (argv[2], &o);
+  }
+  return usage ();
+}

@@ -1,2 +1,423 @@
-/* placeholder, being written */
-typedef int mnv3_placeholder_t;
+/* libmnv3: the MobileNetV3 forward pass (buffer planning, op list, run)
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * mnv3_graph_new() turns a model into a flat list of steps with every
+ * pointer and parameter block fixed, over one arena allocated there; run()
+ * only walks the list, so an inference allocates nothing. Activations are
+ * NHWC f32. Each step is split across the pool's threads by output rows
+ * (convolutions on large maps) or output channels (small maps, the
+ * squeeze-excite and classifier GEMVs).
+ */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+#include "mnv3-private.h"
+
+typedef enum {
+  STEP_CONV,                    /* stem */
+  STEP_CONV1X1,
+  STEP_DWCONV,
+  STEP_GAP,
+} StepKind;
+
+/* Op types for the profile. */
+typedef enum {
+  PROF_STEM, PROF_EXPAND, PROF_DWCONV, PROF_SE, PROF_PROJECT, PROF_HEAD,
+  PROF_POOL, PROF_CLASSIFIER, N_PROF
+} ProfType;
+
+static const char *const prof_names[N_PROF] = {
+  "stem", "expand1x1", "dwconv", "se", "project1x1", "head1x1", "pool",
+  "classifier"
+};
+
+typedef struct {
+  StepKind kind;
+  ProfType prof;
+  const float *in;
+  float *out;
+  union {
+    struct mnv3_conv_params conv;
+    struct mnv3_conv1x1_params c1;
+    struct mnv3_dwconv_params dw;
+    struct mnv3_gap_params gap;
+  } p;
+  gboolean split_n;             /* conv1x1: split columns, not rows */
+} Step;
+
+struct _Mnv3Graph {
+  const Mnv3Model *model;
+  const struct mnv3_kernels *k;
+  Mnv3Pool *pool;
+  float *arena;
+  float *input;
+  float *logits;
+  Step *steps;
+  int n_steps;
+  gboolean profiling;
+  double prof_ms[N_PROF];
+  guint64 prof_runs;
+};
+
+typedef struct {
+  const Mnv3Graph *g;
+  const Step *s;
+} RunCtx;
+
+/* Splits [0, n) into @parts chunks, multiples of @align except the last. */
+static void
+split_range (size_t n, int i, int parts, size_t align, size_t * b,
+    size_t * e)
+{
+  size_t units = (n + align - 1) / align;
+  size_t per = units / parts, extra = units % parts;
+  size_t ub = i * per + ((size_t) i < extra ? (size_t) i : extra);
+  size_t ue = ub + per + ((size_t) i < extra ? 1 : 0);
+  *b = MIN (ub * align, n);
+  *e = MIN (ue * align, n);
+}
+
+static void
+run_step_part (void *data, int i, int n)
+{
+  RunCtx *rc = data;
+  const Step *s = rc->s;
+  const struct mnv3_kernels *k = rc->g->k;
+  size_t b, e;
+
+  switch (s->kind) {
+    case STEP_CONV:{
+      struct mnv3_conv_params p = s->p.conv;
+      split_range (p.oh, i, n, 1, &b, &e);
+      p.oy0 = b;
+      p.oy1 = e;
+      if (b < e)
+        k->conv (s->in, s->out, &p);
+      break;
+    }
+    case STEP_DWCONV:{
+      struct mnv3_dwconv_params p = s->p.dw;
+      split_range (p.oh, i, n, 1, &b, &e);
+      p.oy0 = b;
+      p.oy1 = e;
+      if (b < e)
+        k->dwconv (s->in, s->out, &p);
+      break;
+    }
+    case STEP_GAP:{
+      struct mnv3_gap_params p = s->p.gap;
+      split_range (p.c, i, n, 16, &b, &e);
+      p.c0 = b;
+      p.c1 = e;
+      if (b < e)
+        k->gap (s->in, s->out, &p);
+      break;
+    }
+    case STEP_CONV1X1:{
+      struct mnv3_conv1x1_params p = s->p.c1;
+      if (s->split_n) {
+        split_range (p.n, i, n, 16, &b, &e);
+        if (b >= e)
+          break;
+        p.n = e - b;
+        p.w += b;
+        p.bias += b;
+        if (p.residual)
+          p.residual += b;
+        k->conv1x1 (s->in, s->out + b, &p);
+      } else {
+        split_range (p.m, i, n, 1, &b, &e);
+        if (b >= e)
+          break;
+        p.m = e - b;
+        if (p.residual)
+          p.residual += b * p.out_stride;
+        k->conv1x1 (s->in + b * p.in_stride, s->out + b * p.out_stride, &p);
+      }
+      break;
+    }
+  }
+}
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+const float *
+mnv3_graph_run (Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, NULL);
+  for (int i = 0; i < g->n_steps; i++) {
+    RunCtx rc = { g, &g->steps[i] };
+    double t0 = g->profiling ? now_ms () : 0;
+    mnv3_pool_run (g->pool, run_step_part, &rc);
+    if (g->profiling)
+      g->prof_ms[g->steps[i].prof] += now_ms () - t0;
+  }
+  if (g->profiling)
+    g->prof_runs++;
+  return g->logits;
+}
+
+/* Building the step list. */
+
+typedef struct {
+  GArray *steps;
+  int threads;
+} Builder;
+
+static void
+add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
+    const float *in, float *out, size_t m, const float *kscale,
+    const float *residual)
+{
+  Step s = { 0 };
+  s.kind = STEP_CONV1X1;
+  s.prof = prof;
+  s.in = in;
+  s.out = out;
+  s.p.c1.m = m;
+  s.p.c1.k = c->cin;
+  s.p.c1.n = c->cout;
+  s.p.c1.in_stride = c->cin;
+  s.p.c1.out_stride = c->cout;
+  s.p.c1.w_stride = c->cout;
+  s.p.c1.w = c->w;
+  s.p.c1.bias = c->b;
+  s.p.c1.kscale = kscale;
+  s.p.c1.residual = residual;
+  s.p.c1.act = c->act;
+  /* Few rows (7x7 maps, GEMVs): give each thread a slice of the output
+   * channels instead, which also splits the weight traffic. */
+  s.split_n = m < (size_t) (8 * bld->threads);
+  g_array_append_val (bld->steps, s);
+}
+
+static void
+add_gap (Builder * bld, ProfType prof, const float *in, float *out,
+    size_t hw, size_t c)
+{
+  Step s = { 0 };
+  s.kind = STEP_GAP;
+  s.prof = prof;
+  s.in = in;
+  s.out = out;
+  s.p.gap.hw = hw;
+  s.p.gap.c = c;
+  g_array_append_val (bld->steps, s);
+}
+
+#define ALIGN_FLOATS(n) (((n) + 15) & ~(size_t) 15)
+
+Mnv3Graph *
+mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
+    GError ** error)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  const char *kname = options ? options->kernels : NULL;
+  const struct mnv3_kernels *k = mnv3_kernels_get (kname);
+  if (!k) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_INVALID_ARGUMENT,
+        "kernel set '%s' is unknown or not supported by this CPU "
+        "(known: ref, avx2, avx512)", kname ? kname :
+        g_getenv ("MNV3_KERNELS"));
+    return NULL;
+  }
+  int threads = options ? options->threads : 0;
+  if (threads <= 0)
+    threads = (int) g_get_num_processors ();
+  threads = CLAMP (threads, 1, 64);
+
+  const Mnv3ModelInfo *info = &model->info;
+  int pad, hw = info->input_size, ohw;
+
+  /* Plan: find the largest activation of each role. Buffers: X / Y hold
+   * block inputs and outputs (ping-pong), E the expanded map, D the
+   * depthwise output; small vectors for SE, pooling and the classifier. */
+  size_t max_xy, max_e = 0, max_d = 0, max_c = 0;
+  mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
+  hw = ohw;
+  max_xy = (size_t) hw * hw * model->stem.cout;
+  for (int i = 0; i < model->n_blocks; i++) {
+    const Mnv3Block *b = &model->blocks[i];
+    max_e = MAX (max_e, (size_t) hw * hw * b->cexp);
+    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
+    hw = ohw;
+    max_d = MAX (max_d, (size_t) hw * hw * b->cexp);
+    max_xy = MAX (max_xy, (size_t) hw * hw * b->cout);
+    max_c = MAX (max_c, (size_t) b->cexp);
+  }
+  max_e = MAX (max_e, (size_t) hw * hw * model->head.cout);
+  max_c = MAX (max_c, (size_t) model->head.cout);
+  size_t n_in = (size_t) info->input_size * info->input_size * 3;
+
+  size_t off_in = 0;
+  size_t off_x = off_in + ALIGN_FLOATS (n_in);
+  size_t off_y = off_x + ALIGN_FLOATS (max_xy);
+  size_t off_e = off_y + ALIGN_FLOATS (max_xy);
+  size_t off_d = off_e + ALIGN_FLOATS (max_e);
+  size_t off_pool = off_d + ALIGN_FLOATS (max_d);
+  size_t off_sq = off_pool + ALIGN_FLOATS (max_c);
+  size_t off_scale = off_sq + ALIGN_FLOATS (max_c);
+  size_t off_hidden = off_scale + ALIGN_FLOATS (max_c);
+  size_t off_logits = off_hidden + ALIGN_FLOATS ((size_t) model->hidden.cout);
+  size_t total = off_logits + ALIGN_FLOATS ((size_t) info->num_classes);
+
+  Mnv3Graph *g = g_new0 (Mnv3Graph, 1);
+  g->model = model;
+  g->k = k;
+  g->arena = g_aligned_alloc0 (total, sizeof (float), 64);
+  float *A = g->arena;
+  g->input = A + off_in;
+  g->logits = A + off_logits;
+  float *X = A + off_x, *Y = A + off_y, *E = A + off_e, *D = A + off_d;
+  float *P = A + off_pool, *Q = A + off_sq, *S = A + off_scale;
+  float *H = A + off_hidden;
+
+  Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads };
+  Step s;
+
+  /* Stem: conv 3x3/2 (DESIGN 3a), h-swish (ReLU when minimalistic). */
+  hw = info->input_size;
+  mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
+  memset (&s, 0, sizeof s);
+  s.kind = STEP_CONV;
+  s.prof = PROF_STEM;
+  s.in = g->input;
+  s.out = X;
+  s.p.conv = (struct mnv3_conv_params) {
+  .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = model->stem.cout,
+        .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = model->stem.w,
+        .bias = model->stem.b,.act = model->stem.act};
+  g_array_append_val (bld.steps, s);
+  hw = ohw;
+  float *cur = X, *other = Y;
+
+  for (int i = 0; i < model->n_blocks; i++) {
+    /* bneck: [1x1 expand, act] -> kxk depthwise/stride, act -> [SE] ->
+     * 1x1 project (linear) [+ input when stride 1 and cin == cout]. */
+    const Mnv3Block *b = &model->blocks[i];
+    size_t m_in = (size_t) hw * hw;
+    const float *dw_in = cur;
+    if (b->has_expand) {
+      add_conv1x1 (&bld, PROF_EXPAND, &b->expand, cur, E, m_in, NULL, NULL);
+      dw_in = E;
+    }
+    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
+    memset (&s, 0, sizeof s);
+    s.kind = STEP_DWCONV;
+    s.prof = PROF_DWCONV;
+    s.in = dw_in;
+    s.out = D;
+    s.p.dw = (struct mnv3_dwconv_params) {
+    .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
+          .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
+          .bias = b->dw.b,.act = b->dw.act};
+    g_array_append_val (bld.steps, s);
+    hw = ohw;
+    size_t m_out = (size_t) hw * hw;
+
+    const float *kscale = NULL;
+    if (b->has_se) {
+      /* Squeeze-excite: pool -> fc1 ReLU -> fc2 h-sigmoid; the channel
+       * scale is applied inside the projection GEMM (kscale). */
+      add_gap (&bld, PROF_SE, D, P, m_out, b->cexp);
+      add_conv1x1 (&bld, PROF_SE, &b->fc1, P, Q, 1, NULL, NULL);
+      add_conv1x1 (&bld, PROF_SE, &b->fc2, Q, S, 1, NULL, NULL);
+      kscale = S;
+    }
+    if (b->residual) {
+      /* In place: each output element reads its residual first. */
+      add_conv1x1 (&bld, PROF_PROJECT, &b->project, D, cur, m_out, kscale,
+          cur);
+    } else {
+      add_conv1x1 (&bld, PROF_PROJECT, &b->project, D, other, m_out, kscale,
+          NULL);
+      float *t = cur;
+      cur = other;
+      other = t;
+    }
+  }
+
+  /* Head: 1x1 conv, act -> global pool -> classifier.0 act ->
+   * classifier.3 (dropout is identity at inference). */
+  add_conv1x1 (&bld, PROF_HEAD, &model->head, cur, E, (size_t) hw * hw, NULL,
+      NULL);
+  add_gap (&bld, PROF_POOL, E, P, (size_t) hw * hw, model->head.cout);
+  add_conv1x1 (&bld, PROF_CLASSIFIER, &model->hidden, P, H, 1, NULL, NULL);
+  add_conv1x1 (&bld, PROF_CLASSIFIER, &model->classifier, H, g->logits, 1,
+      NULL, NULL);
+
+  g->n_steps = (int) bld.steps->len;
+  g->steps = (Step *) g_array_free (bld.steps, FALSE);
+  g->pool = mnv3_pool_new (threads);
+  g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads",
+      g->n_steps, total * 4.0 / (1 << 20), k->name,
+      mnv3_pool_get_threads (g->pool));
+  return g;
+}
+
+void
+mnv3_graph_free (Mnv3Graph * g)
+{
+  if (!g)
+    return;
+  mnv3_pool_free (g->pool);
+  g_aligned_free (g->arena);
+  g_free (g->steps);
+  g_free (g);
+}
+
+const char *
+mnv3_graph_get_kernels (const Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, NULL);
+  return g->k->name;
+}
+
+int
+mnv3_graph_get_threads (const Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, 0);
+  return mnv3_pool_get_threads (g->pool);
+}
+
+float *
+mnv3_graph_get_input (Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, NULL);
+  return g->input;
+}
+
+void
+mnv3_graph_set_profiling (Mnv3Graph * g, gboolean enable)
+{
+  g_return_if_fail (g != NULL);
+  g->profiling = enable;
+  memset (g->prof_ms, 0, sizeof g->prof_ms);
+  g->prof_runs = 0;
+}
+
+char *
+mnv3_graph_get_profile (const Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, NULL);
+  GString *str = g_string_new ("");
+  double total = 0;
+  for (int i = 0; i < N_PROF; i++)
+    total += g->prof_ms[i];
+  double runs = g->prof_runs ? (double) g->prof_runs : 1.0;
+  for (int i = 0; i < N_PROF; i++)
+    g_string_append_printf (str, "profile op=%s ms=%.4f share=%.1f%%\n",
+        prof_names[i], g->prof_ms[i] / runs,
+        total > 0 ? 100.0 * g->prof_ms[i] / total : 0.0);
+  g_string_append_printf (str, "profile op=total ms=%.4f\n", total / runs);
+  return g_string_free (str, FALSE);
+}

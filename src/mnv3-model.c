@@ -1,2 +1,882 @@
-/* placeholder, being written */
-typedef int mnv3_placeholder_t;
+/* libmnv3: safetensors model reader, validation and BatchNorm folding
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The format is in models/FORMAT.md: 8-byte little-endian header length,
+ * a JSON header (tensor name -> dtype, shape, data_offsets; plus
+ * "__metadata__"), then the raw little-endian tensor data. Every number in
+ * the header is bounds-checked against the file before use; tensors are
+ * then checked against the architecture named in the metadata, converted
+ * to f32, BatchNorm-folded and packed into the kernels' layouts. The mapped
+ * file is released at the end of loading.
+ */
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mnv3-private.h"
+
+#define MAX_HEADER_BYTES (64u << 20)
+#define MAX_DIMS 8
+
+typedef enum {
+  DT_F32, DT_F16, DT_OTHER
+} DType;
+
+typedef struct {
+  const char *name;             /* key in the header (owned by the parser) */
+  DType dtype;
+  const char *dtype_name;
+  int ndim;
+  int64_t shape[MAX_DIMS];
+  uint64_t begin, end;          /* relative to the data section */
+  const guint8 *data;
+  gboolean used;
+} TensorEntry;
+
+typedef struct {
+  const char *file;             /* for messages */
+  JsonParser *parser;
+  GHashTable *tensors;          /* name -> TensorEntry* */
+  TensorEntry *entries;
+  guint n_entries;
+  JsonObject *metadata;         /* may be NULL */
+  float bn_eps;
+} LoadCtx;
+
+static const char *const dtype_names[] = {
+  "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL",
+  "U16", "U32", "U64", "F8_E4M3", "F8_E5M2"
+};
+
+static const int dtype_sizes[] = {
+  4, 2, 2, 8, 8, 4, 2, 1, 1, 1, 2, 4, 8, 1, 1
+};
+
+static int
+compare_entries (const void *a, const void *b)
+{
+  const TensorEntry *const *x = a, *const *y = b;
+  if ((*x)->begin != (*y)->begin)
+    return (*x)->begin < (*y)->begin ? -1 : 1;
+  return (*x)->end < (*y)->end ? -1 : ((*x)->end > (*y)->end);
+}
+
+static gboolean
+json_get_uint (JsonNode * node, uint64_t * out)
+{
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  gint64 v = json_node_get_int (node);
+  if (v < 0)
+    return FALSE;
+  *out = (uint64_t) v;
+  return TRUE;
+}
+
+/* Parses and validates the header: every entry well-formed, every offset
+ * inside the data section, sizes consistent with shape and dtype, no two
+ * tensors overlapping. */
+static gboolean
+parse_header (LoadCtx * ctx, const guint8 * data, size_t size,
+    GError ** error)
+{
+  if (size < 8) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_TRUNCATED,
+        "%s: file is %zu bytes, too short for the 8-byte safetensors "
+        "header length", ctx->file, size);
+    return FALSE;
+  }
+  uint64_t hlen = 0;
+  for (int i = 7; i >= 0; i--)
+    hlen = (hlen << 8) | data[i];
+  if (hlen > size - 8) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_TRUNCATED,
+        "%s: header length %" G_GUINT64_FORMAT " is larger than the rest "
+        "of the file (%zu bytes): truncated or not a safetensors file",
+        ctx->file, (guint64) hlen, size - 8);
+    return FALSE;
+  }
+  if (hlen < 2 || hlen > MAX_HEADER_BYTES) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+        "%s: header length %" G_GUINT64_FORMAT " is not plausible (2 to "
+        "%u bytes)", ctx->file, (guint64) hlen, MAX_HEADER_BYTES);
+    return FALSE;
+  }
+  const guint8 *base = data + 8 + hlen;
+  uint64_t data_size = size - 8 - hlen;
+
+  /* json-glib needs valid UTF-8 without NUL bytes in the text. */
+  if (memchr (data + 8, 0, hlen) ||
+      !g_utf8_validate ((const char *) data + 8, (gssize) hlen, NULL)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+        "%s: header is not UTF-8 JSON text", ctx->file);
+    return FALSE;
+  }
+  GError *jerr = NULL;
+  ctx->parser = json_parser_new ();
+  if (!json_parser_load_from_data (ctx->parser, (const char *) data + 8,
+          (gssize) hlen, &jerr)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+        "%s: header is not valid JSON: %s", ctx->file, jerr->message);
+    g_error_free (jerr);
+    return FALSE;
+  }
+  JsonNode *root = json_parser_get_root (ctx->parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+        "%s: header is not a JSON object", ctx->file);
+    return FALSE;
+  }
+  JsonObject *obj = json_node_get_object (root);
+  GList *members = json_object_get_members (obj);
+  guint n = g_list_length (members);
+  ctx->entries = g_new0 (TensorEntry, n);
+  ctx->tensors = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean ok = FALSE;
+
+  for (GList * l = members; l; l = l->next) {
+    const char *name = l->data;
+    JsonNode *node = json_object_get_member (obj, name);
+
+    if (strcmp (name, "__metadata__") == 0) {
+      if (!JSON_NODE_HOLDS_OBJECT (node)) {
+        g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+            "%s: __metadata__ is not an object", ctx->file);
+        goto out;
+      }
+      ctx->metadata = json_node_get_object (node);
+      continue;
+    }
+    if (!JSON_NODE_HOLDS_OBJECT (node)) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+          "%s: tensor '%s': entry is not an object", ctx->file, name);
+      goto out;
+    }
+    JsonObject *t = json_node_get_object (node);
+    TensorEntry *e = &ctx->entries[ctx->n_entries++];
+    e->name = name;
+
+    JsonNode *dn = json_object_get_member (t, "dtype");
+    const char *dtype = (dn && JSON_NODE_HOLDS_VALUE (dn) &&
+        json_node_get_value_type (dn) == G_TYPE_STRING) ?
+        json_node_get_string (dn) : NULL;
+    int esize = 0;
+    for (guint i = 0; dtype && i < G_N_ELEMENTS (dtype_names); i++) {
+      if (strcmp (dtype, dtype_names[i]) == 0) {
+        esize = dtype_sizes[i];
+        e->dtype = i == 0 ? DT_F32 : (i == 1 ? DT_F16 : DT_OTHER);
+        e->dtype_name = dtype_names[i];
+      }
+    }
+    if (!esize) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_DTYPE,
+          "%s: tensor '%s': unknown dtype '%s'", ctx->file, name,
+          dtype ? dtype : "(missing)");
+      goto out;
+    }
+
+    JsonNode *sn = json_object_get_member (t, "shape");
+    if (!sn || !JSON_NODE_HOLDS_ARRAY (sn)) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+          "%s: tensor '%s': missing or invalid shape", ctx->file, name);
+      goto out;
+    }
+    JsonArray *sa = json_node_get_array (sn);
+    guint nd = json_array_get_length (sa);
+    if (nd > MAX_DIMS) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+          "%s: tensor '%s': %u dimensions (at most %d)", ctx->file, name,
+          nd, MAX_DIMS);
+      goto out;
+    }
+    uint64_t numel = 1;
+    e->ndim = (int) nd;
+    for (guint i = 0; i < nd; i++) {
+      uint64_t d;
+      if (!json_get_uint (json_array_get_element (sa, i), &d) ||
+          d > G_MAXINT32 || __builtin_mul_overflow (numel, d, &numel)) {
+        g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+            "%s: tensor '%s': invalid shape dimension %u", ctx->file, name,
+            i);
+        goto out;
+      }
+      e->shape[i] = (int64_t) d;
+    }
+
+    JsonNode *on = json_object_get_member (t, "data_offsets");
+    JsonArray *oa = (on && JSON_NODE_HOLDS_ARRAY (on)) ?
+        json_node_get_array (on) : NULL;
+    if (!oa || json_array_get_length (oa) != 2 ||
+        !json_get_uint (json_array_get_element (oa, 0), &e->begin) ||
+        !json_get_uint (json_array_get_element (oa, 1), &e->end) ||
+        e->begin > e->end) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
+          "%s: tensor '%s': missing or invalid data_offsets", ctx->file,
+          name);
+      goto out;
+    }
+    if (e->end > data_size) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_OFFSET,
+          "%s: tensor '%s': data_offsets [%" G_GUINT64_FORMAT ", %"
+          G_GUINT64_FORMAT "] run past the end of the data (%"
+          G_GUINT64_FORMAT " bytes): file truncated or corrupt", ctx->file,
+          name, (guint64) e->begin, (guint64) e->end, (guint64) data_size);
+      goto out;
+    }
+    uint64_t nbytes;
+    if (__builtin_mul_overflow (numel, (uint64_t) esize, &nbytes) ||
+        nbytes != e->end - e->begin) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_OFFSET,
+          "%s: tensor '%s': %" G_GUINT64_FORMAT " bytes of data for a "
+          "shape that needs %" G_GUINT64_FORMAT, ctx->file, name,
+          (guint64) (e->end - e->begin), (guint64) nbytes);
+      goto out;
+    }
+    e->data = base + e->begin;
+    g_hash_table_insert (ctx->tensors, (gpointer) name, e);
+  }
+
+  /* No two tensors may share bytes. */
+  TensorEntry **sorted = g_new (TensorEntry *, ctx->n_entries + 1);
+  for (guint i = 0; i < ctx->n_entries; i++)
+    sorted[i] = &ctx->entries[i];
+  qsort (sorted, ctx->n_entries, sizeof (TensorEntry *), compare_entries);
+  for (guint i = 1; i < ctx->n_entries; i++) {
+    if (sorted[i]->begin < sorted[i - 1]->end) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_OFFSET,
+          "%s: tensors '%s' and '%s' overlap", ctx->file,
+          sorted[i - 1]->name, sorted[i]->name);
+      g_free (sorted);
+      goto out;
+    }
+  }
+  g_free (sorted);
+  ok = TRUE;
+
+out:
+  g_list_free (members);
+  return ok;
+}
+
+static const char *
+meta_get (LoadCtx * ctx, const char *key)
+{
+  if (!ctx->metadata)
+    return NULL;
+  JsonNode *n = json_object_get_member (ctx->metadata, key);
+  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static gboolean
+parse_double (const char *s, double *out)
+{
+  char *end;
+  if (!s || !*s)
+    return FALSE;
+  *out = g_ascii_strtod (s, &end);
+  while (*end == ' ')
+    end++;
+  return *end == '\0' && isfinite (*out);
+}
+
+static gboolean
+parse_triple (const char *s, float out[3])
+{
+  if (!s)
+    return FALSE;
+  gchar **parts = g_strsplit (s, ",", -1);
+  gboolean ok = g_strv_length (parts) == 3;
+  for (int i = 0; ok && i < 3; i++) {
+    double v;
+    ok = parse_double (g_strstrip (parts[i]), &v);
+    out[i] = (float) v;
+  }
+  g_strfreev (parts);
+  return ok;
+}
+
+static float
+half_to_float (guint16 h)
+{
+  guint32 sign = (guint32) (h >> 15) << 31;
+  guint32 exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {                    /* subnormal: renormalize */
+      exp = 127 - 15 + 1;
+      while (!(mant & 0x400)) {
+        mant <<= 1;
+        exp--;
+      }
+      mant &= 0x3ff;
+      bits = sign | (exp << 23) | (mant << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f;
+  memcpy (&f, &bits, 4);
+  return f;
+}
+
+/* Looks up @name, checks its shape against the @nd expected dims (a
+ * negative expected dim accepts any size and returns it there), and
+ * returns its values as newly allocated floats. */
+static float *
+get_tensor (LoadCtx * ctx, const char *name, int nd, int64_t * dims,
+    GError ** error)
+{
+  TensorEntry *e = g_hash_table_lookup (ctx->tensors, name);
+  if (!e) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_MISSING,
+        "%s: tensor '%s' is missing", ctx->file, name);
+    return NULL;
+  }
+  gboolean shape_ok = e->ndim == nd;
+  for (int i = 0; shape_ok && i < nd; i++)
+    shape_ok = dims[i] < 0 ? e->shape[i] > 0 : e->shape[i] == dims[i];
+  if (!shape_ok) {
+    GString *want = g_string_new ("["), *got = g_string_new ("[");
+    for (int i = 0; i < nd; i++) {
+      if (dims[i] < 0)
+        g_string_append_printf (want, "%s?", i ? ", " : "");
+      else
+        g_string_append_printf (want, "%s%" G_GINT64_FORMAT, i ? ", " : "",
+            dims[i]);
+    }
+    for (int i = 0; i < e->ndim; i++)
+      g_string_append_printf (got, "%s%" G_GINT64_FORMAT, i ? ", " : "",
+          e->shape[i]);
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_SHAPE,
+        "%s: tensor '%s' has shape %s], expected %s]", ctx->file, name,
+        got->str, want->str);
+    g_string_free (want, TRUE);
+    g_string_free (got, TRUE);
+    return NULL;
+  }
+  if (e->dtype == DT_OTHER) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_DTYPE,
+        "%s: tensor '%s' has dtype %s, expected F32 or F16", ctx->file, name,
+        e->dtype_name);
+    return NULL;
+  }
+  size_t numel = 1;
+  for (int i = 0; i < nd; i++) {
+    if (dims[i] < 0)
+      dims[i] = e->shape[i];
+    numel *= (size_t) e->shape[i];
+  }
+  float *out = g_new (float, numel ? numel : 1);
+  if (e->dtype == DT_F32) {
+    memcpy (out, e->data, numel * 4);
+    if (G_BYTE_ORDER == G_BIG_ENDIAN) {
+      guint32 *u = (guint32 *) out;
+      for (size_t i = 0; i < numel; i++)
+        u[i] = GUINT32_FROM_LE (u[i]);
+    }
+  } else {
+    for (size_t i = 0; i < numel; i++)
+      out[i] = half_to_float ((guint16) (e->data[2 * i] |
+              (e->data[2 * i + 1] << 8)));
+  }
+  for (size_t i = 0; i < numel; i++) {
+    if (!isfinite (out[i])) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_VALUE,
+          "%s: tensor '%s' holds a non-finite value (%g at index %zu)",
+          ctx->file, name, out[i], i);
+      g_free (out);
+      return NULL;
+    }
+  }
+  e->used = TRUE;
+  return out;
+}
+
+static gboolean
+has_tensor (LoadCtx * ctx, const char *name)
+{
+  return g_hash_table_contains (ctx->tensors, name);
+}
+
+typedef enum {
+  CONV_FULL,                    /* stem: OIHW -> k k cin cout */
+  CONV_DW,                      /* [c, 1, k, k] -> k*k x c */
+  CONV_1X1,                     /* [cout, cin, 1, 1] -> cin x cout */
+  CONV_LINEAR,                  /* [cout, cin] -> cin x cout */
+} ConvKind;
+
+/* Loads one convolution. Conv2dNormActivation tensors are
+ * <prefix>.0.weight (+ <prefix>.0.bias) and <prefix>.1.{weight, bias,
+ * running_mean, running_var}, or, for weights folded already,
+ * <prefix>.0.weight + <prefix>.0.bias alone. With @bn FALSE the names are
+ * <prefix>.weight and <prefix>.bias (SE fc layers, classifier). */
+static gboolean
+load_conv (LoadCtx * ctx, const char *prefix, gboolean bn, ConvKind kind,
+    int cin, int cout, int k, int stride, enum mnv3_act act,
+    Mnv3Conv * conv, GError ** error)
+{
+  g_autofree char *wname = g_strdup_printf (bn ? "%s.0.weight" :
+      "%s.weight", prefix);
+  g_autofree char *bname = g_strdup_printf (bn ? "%s.0.bias" : "%s.bias",
+      prefix);
+  g_autofree char *bn_w = g_strdup_printf ("%s.1.weight", prefix);
+  g_autofree char *bn_b = g_strdup_printf ("%s.1.bias", prefix);
+  g_autofree char *bn_m = g_strdup_printf ("%s.1.running_mean", prefix);
+  g_autofree char *bn_v = g_strdup_printf ("%s.1.running_var", prefix);
+  int64_t wdims[4];
+  int nd = 4;
+  float *w = NULL, *b = NULL, *gamma = NULL, *beta = NULL, *mean = NULL,
+      *var = NULL;
+  gboolean ok = FALSE;
+
+  switch (kind) {
+    case CONV_FULL:
+      wdims[0] = cout, wdims[1] = cin, wdims[2] = k, wdims[3] = k;
+      break;
+    case CONV_DW:
+      wdims[0] = cout, wdims[1] = 1, wdims[2] = k, wdims[3] = k;
+      break;
+    case CONV_1X1:
+      wdims[0] = cout, wdims[1] = cin, wdims[2] = 1, wdims[3] = 1;
+      break;
+    case CONV_LINEAR:
+      wdims[0] = cout, wdims[1] = cin;
+      nd = 2;
+      break;
+  }
+  if (!(w = get_tensor (ctx, wname, nd, wdims, error)))
+    goto out;
+  /* Dimensions left open (< 0) by the caller are now known. */
+  cout = (int) wdims[0];
+  if (kind != CONV_DW)
+    cin = (int) wdims[1];
+  else
+    cin = cout;
+
+  int64_t cdim[1] = { cout };
+  gboolean with_bn = bn && has_tensor (ctx, bn_w);
+  if (has_tensor (ctx, bname) || !with_bn) {
+    if (!(b = get_tensor (ctx, bname, 1, cdim, error)))
+      goto out;
+  } else {
+    b = g_new0 (float, cout);
+  }
+
+  if (with_bn) {
+    if (!(gamma = get_tensor (ctx, bn_w, 1, cdim, error)) ||
+        !(beta = get_tensor (ctx, bn_b, 1, cdim, error)) ||
+        !(mean = get_tensor (ctx, bn_m, 1, cdim, error)) ||
+        !(var = get_tensor (ctx, bn_v, 1, cdim, error)))
+      goto out;
+    size_t per_out = (size_t) wdims[1] * wdims[2] * wdims[3];
+    for (int o = 0; o < cout; o++) {
+      if (!(var[o] + ctx->bn_eps > 0.0f)) {
+        g_set_error (error, MNV3_ERROR, MNV3_ERROR_VALUE,
+            "%s: tensor '%s': negative running_var %g at %d", ctx->file,
+            bn_v, var[o], o);
+        goto out;
+      }
+      /* Fold in double: y = gamma * (conv + b - mean) / sqrt (var + eps)
+       * + beta. */
+      double s = gamma[o] / sqrt ((double) var[o] + ctx->bn_eps);
+      for (size_t i = 0; i < per_out; i++)
+        w[o * per_out + i] = (float) (w[o * per_out + i] * s);
+      b[o] = (float) (((double) b[o] - mean[o]) * s + beta[o]);
+    }
+  }
+
+  /* Pack into the kernel layout. */
+  conv->cin = cin;
+  conv->cout = cout;
+  conv->k = k;
+  conv->stride = stride;
+  conv->act = act;
+  size_t total = (size_t) cout * (kind == CONV_DW ? (size_t) k * k :
+      (size_t) cin * k * k);
+  conv->w = g_aligned_alloc (total ? total : 1, sizeof (float), 64);
+  conv->b = g_aligned_alloc (cout, sizeof (float), 64);
+  memcpy (conv->b, b, cout * sizeof (float));
+  switch (kind) {
+    case CONV_FULL:
+      for (int o = 0; o < cout; o++)
+        for (int i = 0; i < cin; i++)
+          for (int y = 0; y < k; y++)
+            for (int x = 0; x < k; x++)
+              conv->w[((size_t) (y * k + x) * cin + i) * cout + o] =
+                  w[(((size_t) o * cin + i) * k + y) * k + x];
+      break;
+    case CONV_DW:
+      for (int c = 0; c < cout; c++)
+        for (int t = 0; t < k * k; t++)
+          conv->w[(size_t) t * cout + c] = w[(size_t) c * k * k + t];
+      break;
+    case CONV_1X1:
+    case CONV_LINEAR:
+      for (int o = 0; o < cout; o++)
+        for (int i = 0; i < cin; i++)
+          conv->w[(size_t) i * cout + o] = w[(size_t) o * cin + i];
+      break;
+  }
+  ok = TRUE;
+
+out:
+  g_free (w);
+  g_free (b);
+  g_free (gamma);
+  g_free (beta);
+  g_free (mean);
+  g_free (var);
+  return ok;
+}
+
+static void
+conv_clear (Mnv3Conv * c)
+{
+  g_aligned_free (c->w);
+  g_aligned_free (c->b);
+  c->w = c->b = NULL;
+}
+
+void
+mnv3_model_free (Mnv3Model * model)
+{
+  if (!model)
+    return;
+  conv_clear (&model->stem);
+  for (int i = 0; i < model->n_blocks; i++) {
+    Mnv3Block *b = &model->blocks[i];
+    conv_clear (&b->expand);
+    conv_clear (&b->dw);
+    conv_clear (&b->fc1);
+    conv_clear (&b->fc2);
+    conv_clear (&b->project);
+  }
+  g_free (model->blocks);
+  conv_clear (&model->head);
+  conv_clear (&model->hidden);
+  conv_clear (&model->classifier);
+  g_free (model->name);
+  g_free (model->source);
+  g_strfreev (model->labels);
+  g_free (model);
+}
+
+static uint64_t
+conv_params (const Mnv3Conv * c, gboolean dw)
+{
+  if (!c->w)
+    return 0;
+  return (uint64_t) c->cout * (dw ? c->k * c->k : c->cin * c->k * c->k) +
+      c->cout;
+}
+
+static gboolean
+load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
+{
+  Mnv3ModelInfo *info = &m->info;
+  const char *s;
+  double v;
+
+  s = meta_get (ctx, "mnv3.arch");
+  if (!s || !mnv3_arch_from_string (s, &info->arch)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.arch is %s%s%s, expected large, small, "
+        "large-minimalistic or small-minimalistic", ctx->file,
+        s ? "'" : "", s ? s : "missing", s ? "'" : "");
+    return FALSE;
+  }
+  info->arch_name = mnv3_arch_to_string (info->arch);
+
+  s = meta_get (ctx, "mnv3.width");
+  info->width = 1.0;
+  if (s && (!parse_double (s, &info->width) || info->width <= 0.0 ||
+          info->width > 8.0)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.width '%s' is not a number in (0, 8]",
+        ctx->file, s);
+    return FALSE;
+  }
+
+  s = meta_get (ctx, "mnv3.input_size");
+  info->input_size = 224;
+  if (s) {
+    if (!parse_double (s, &v) || v != (int) v || v < 32 || v > 2048 ||
+        (int) v % 32 != 0) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata mnv3.input_size '%s' is not a multiple of 32 "
+          "between 32 and 2048", ctx->file, s);
+      return FALSE;
+    }
+    info->input_size = (int) v;
+  }
+
+  s = meta_get (ctx, "mnv3.padding");
+  if (!s || strcmp (s, "symmetric") == 0) {
+    info->padding = MNV3_PADDING_SYMMETRIC;
+  } else if (strcmp (s, "tf-same") == 0) {
+    info->padding = MNV3_PADDING_TF_SAME;
+  } else {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.padding '%s' is not symmetric or tf-same",
+        ctx->file, s);
+    return FALSE;
+  }
+
+  static const float tv_mean[3] = { 0.485f, 0.456f, 0.406f };
+  static const float tv_std[3] = { 0.229f, 0.224f, 0.225f };
+  memcpy (info->mean, tv_mean, sizeof tv_mean);
+  memcpy (info->std, tv_std, sizeof tv_std);
+  s = meta_get (ctx, "mnv3.mean");
+  if (s && !parse_triple (s, info->mean)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.mean '%s' is not three comma-separated numbers",
+        ctx->file, s);
+    return FALSE;
+  }
+  s = meta_get (ctx, "mnv3.std");
+  if (s && (!parse_triple (s, info->std) || !(info->std[0] > 0) ||
+          !(info->std[1] > 0) || !(info->std[2] > 0))) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.std '%s' is not three positive numbers",
+        ctx->file, s);
+    return FALSE;
+  }
+
+  ctx->bn_eps = 1e-3f;
+  s = meta_get (ctx, "mnv3.bn_eps");
+  if (s) {
+    if (!parse_double (s, &v) || v < 0 || v > 1) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata mnv3.bn_eps '%s' is not a number in [0, 1]",
+          ctx->file, s);
+      return FALSE;
+    }
+    ctx->bn_eps = (float) v;
+  }
+
+  info->num_classes = -1;
+  s = meta_get (ctx, "mnv3.num_classes");
+  if (s) {
+    if (!parse_double (s, &v) || v != (int) v || v < 1 || v > 1000000) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata mnv3.num_classes '%s' is not a positive integer",
+          ctx->file, s);
+      return FALSE;
+    }
+    info->num_classes = (int) v;
+  }
+
+  m->source = g_strdup (meta_get (ctx, "mnv3.source") ?
+      meta_get (ctx, "mnv3.source") : "");
+  info->source = m->source;
+
+  s = meta_get (ctx, "mnv3.labels");
+  if (s && *s) {
+    gchar **lines = g_strsplit (s, "\n", -1);
+    guint n = g_strv_length (lines);
+    if (n > 0 && lines[n - 1][0] == '\0') {     /* trailing newline */
+      g_free (lines[n - 1]);
+      lines[--n] = NULL;
+    }
+    for (guint i = 0; i < n; i++)
+      g_strchomp (lines[i]);
+    m->labels = lines;
+    info->labels = (const char *const *) lines;
+    info->n_labels = (int) n;
+  }
+  return TRUE;
+}
+
+static Mnv3Model *
+load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
+{
+  Mnv3Model *m = g_new0 (Mnv3Model, 1);
+  m->name = g_strdup (ctx->file);
+  Mnv3ModelInfo *info = &m->info;
+  char name[96];
+
+  if (!parse_header (ctx, data, size, error) ||
+      !load_metadata (ctx, m, error))
+    goto fail;
+
+  int nb;
+  const Mnv3BlockSpec *spec = mnv3_arch_blocks (info->arch, &nb);
+  gboolean minimal = info->arch == MNV3_ARCH_LARGE_MINIMALISTIC ||
+      info->arch == MNV3_ARCH_SMALL_MINIMALISTIC;
+  enum mnv3_act hs = minimal ? MNV3_ACT_RELU : MNV3_ACT_HSWISH;
+  double w = info->width;
+  int size_hw = info->input_size, out_hw, pad;
+  uint64_t macs = 0, params = 0;
+
+  /* Stem: conv 3x3/2, 16 channels, h-swish (ReLU when minimalistic). */
+  int c = mnv3_make_divisible (16 * w, 8);
+  if (!load_conv (ctx, "features.0", TRUE, CONV_FULL, 3, c, 3, 2, hs,
+          &m->stem, error))
+    goto fail;
+  mnv3_conv_padding (info->padding, size_hw, 3, 2, &out_hw, &pad);
+  size_hw = out_hw;
+  macs += (uint64_t) size_hw * size_hw * c * 3 * 9;
+  params += conv_params (&m->stem, FALSE);
+
+  m->n_blocks = nb;
+  m->blocks = g_new0 (Mnv3Block, nb);
+  for (int i = 0; i < nb; i++) {
+    Mnv3Block *b = &m->blocks[i];
+    const Mnv3BlockSpec *s = &spec[i];
+    enum mnv3_act act = s->hswish ? MNV3_ACT_HSWISH : MNV3_ACT_RELU;
+    int j = 0;
+    b->cin = c;
+    b->cexp = mnv3_make_divisible (s->exp * w, 8);
+    b->cout = mnv3_make_divisible (s->out * w, 8);
+    b->k = s->k;
+    b->stride = s->stride;
+    b->has_expand = b->cexp != b->cin;
+    b->has_se = s->se;
+    b->residual = s->stride == 1 && b->cin == b->cout;
+
+    if (b->has_expand) {
+      g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
+      if (!load_conv (ctx, name, TRUE, CONV_1X1, b->cin, b->cexp, 1, 1, act,
+              &b->expand, error))
+        goto fail;
+      macs += (uint64_t) size_hw * size_hw * b->cin * b->cexp;
+      params += conv_params (&b->expand, FALSE);
+    }
+    g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
+    if (!load_conv (ctx, name, TRUE, CONV_DW, b->cexp, b->cexp, b->k,
+            b->stride, act, &b->dw, error))
+      goto fail;
+    mnv3_conv_padding (info->padding, size_hw, b->k, b->stride, &out_hw,
+        &pad);
+    size_hw = out_hw;
+    macs += (uint64_t) size_hw * size_hw * b->cexp * b->k * b->k;
+    params += conv_params (&b->dw, TRUE);
+    if (b->has_se) {
+      /* torchvision: _make_divisible (expanded // 4, 8). */
+      b->csq = mnv3_make_divisible (b->cexp / 4, 8);
+      g_snprintf (name, sizeof name, "features.%d.block.%d.fc1", i + 1, j);
+      if (!load_conv (ctx, name, FALSE, CONV_1X1, b->cexp, b->csq, 1, 1,
+              MNV3_ACT_RELU, &b->fc1, error))
+        goto fail;
+      g_snprintf (name, sizeof name, "features.%d.block.%d.fc2", i + 1, j++);
+      if (!load_conv (ctx, name, FALSE, CONV_1X1, b->csq, b->cexp, 1, 1,
+              MNV3_ACT_HSIGMOID, &b->fc2, error))
+        goto fail;
+      macs += 2ull * b->cexp * b->csq + (uint64_t) size_hw * size_hw *
+          b->cexp;
+      params += conv_params (&b->fc1, FALSE) + conv_params (&b->fc2, FALSE);
+    }
+    g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
+    if (!load_conv (ctx, name, TRUE, CONV_1X1, b->cexp, b->cout, 1, 1,
+            MNV3_ACT_NONE, &b->project, error))
+      goto fail;
+    macs += (uint64_t) size_hw * size_hw * b->cexp * b->cout;
+    params += conv_params (&b->project, FALSE);
+    c = b->cout;
+  }
+
+  /* Head: 1x1 conv to 6 x last channels (960 / 576 at width 1; taken from
+   * the file, as TensorFlow does not always scale it), then global pool,
+   * classifier.0 (1280 / 1024, h-swish) and classifier.3 (classes). */
+  g_snprintf (name, sizeof name, "features.%d", nb + 1);
+  if (!load_conv (ctx, name, TRUE, CONV_1X1, c, -1, 1, 1, hs, &m->head,
+          error))
+    goto fail;
+  macs += (uint64_t) size_hw * size_hw * c * m->head.cout;
+  params += conv_params (&m->head, FALSE);
+  if (!load_conv (ctx, "classifier.0", FALSE, CONV_LINEAR, m->head.cout, -1,
+          1, 1, hs, &m->hidden, error))
+    goto fail;
+  if (!load_conv (ctx, "classifier.3", FALSE, CONV_LINEAR, m->hidden.cout,
+          info->num_classes, 1, 1, MNV3_ACT_NONE, &m->classifier, error))
+    goto fail;
+  info->num_classes = m->classifier.cout;
+  macs += (uint64_t) m->head.cout * m->hidden.cout +
+      (uint64_t) m->hidden.cout * m->classifier.cout;
+  params += conv_params (&m->hidden, FALSE) +
+      conv_params (&m->classifier, FALSE);
+  info->macs = macs;
+  info->params = params;
+
+  /* A tensor the architecture does not use means the metadata does not
+   * describe these weights (e.g. SE tensors with a minimalistic arch). */
+  for (guint i = 0; i < ctx->n_entries; i++) {
+    const TensorEntry *e = &ctx->entries[i];
+    if (!e->used && !g_str_has_suffix (e->name, "num_batches_tracked")) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_SHAPE,
+          "%s: tensor '%s' is not part of a %s network with these "
+          "settings (wrong mnv3.arch or mnv3.width?)", ctx->file, e->name,
+          info->arch_name);
+      goto fail;
+    }
+  }
+  return m;
+
+fail:
+  mnv3_model_free (m);
+  return NULL;
+}
+
+static void
+ctx_clear (LoadCtx * ctx)
+{
+  if (ctx->tensors)
+    g_hash_table_destroy (ctx->tensors);
+  g_free (ctx->entries);
+  g_clear_object (&ctx->parser);
+}
+
+Mnv3Model *
+mnv3_model_load_from_data (const void *data, size_t size, const char *name,
+    GError ** error)
+{
+  g_return_val_if_fail (data != NULL || size == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  LoadCtx ctx = { 0 };
+  ctx.file = name ? name : "(memory)";
+  Mnv3Model *m = load_model (&ctx, data ? data : (const void *) "", size,
+      error);
+  ctx_clear (&ctx);
+  return m;
+}
+
+Mnv3Model *
+mnv3_model_load (const char *path, GError ** error)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  GError *ferr = NULL;
+  GMappedFile *mf = g_mapped_file_new (path, FALSE, &ferr);
+  if (!mf) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_IO, "%s", ferr->message);
+    g_error_free (ferr);
+    return NULL;
+  }
+  const void *data = g_mapped_file_get_contents (mf);
+  size_t size = g_mapped_file_get_length (mf);
+  Mnv3Model *m = mnv3_model_load_from_data (size ? data : "", size, path,
+      error);
+  g_mapped_file_unref (mf);
+  if (m)
+    g_debug ("loaded %s: %s width %.3g, %d classes, %" G_GUINT64_FORMAT
+        " params", path, m->info.arch_name, m->info.width,
+        m->info.num_classes, (guint64) m->info.params);
+  return m;
+}
+
+const Mnv3ModelInfo *
+mnv3_model_get_info (const Mnv3Model * model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  return &model->info;
+}

@@ -1,0 +1,80 @@
+/* libmnv3: internal structures shared by the model loader and the graph
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __MNV3_PRIVATE_H__
+#define __MNV3_PRIVATE_H__
+
+#include "mnv3.h"
+#include "kernels.h"
+
+G_BEGIN_DECLS
+
+/* One row of the paper's Tables 1 and 2 (DESIGN.md 3a), before the width
+ * multiplier. */
+typedef struct {
+  int k, exp, out;
+  gboolean se, hswish;
+  int stride;
+} Mnv3BlockSpec;
+
+/* Returns the block table of @arch and its length; minimalistic variants
+ * have k = 3, no SE and ReLU already applied. */
+const Mnv3BlockSpec *mnv3_arch_blocks (Mnv3Arch arch, int *n_blocks);
+gboolean mnv3_arch_from_string (const char *s, Mnv3Arch * arch);
+const char *mnv3_arch_to_string (Mnv3Arch arch);
+
+/* A convolution after BatchNorm folding, packed for the kernels:
+ * - full conv (stem): w is k x k x cin x cout
+ * - depthwise: w is k*k x c (tap-major)
+ * - 1x1 / linear: w is cin x cout (row-major, "K x N")
+ * bias always present (cout values). */
+typedef struct {
+  int cin, cout, k, stride;
+  enum mnv3_act act;
+  float *w;
+  float *b;
+} Mnv3Conv;
+
+typedef struct {
+  int cin, cexp, cout, k, stride, csq;
+  gboolean has_expand, has_se, residual;
+  Mnv3Conv expand;              /* 1x1 cin -> cexp (if has_expand) */
+  Mnv3Conv dw;                  /* depthwise k x k, stride */
+  Mnv3Conv fc1, fc2;            /* SE: cexp -> csq (ReLU), csq -> cexp (h-sigmoid) */
+  Mnv3Conv project;             /* 1x1 cexp -> cout, no activation */
+} Mnv3Block;
+
+struct _Mnv3Model {
+  Mnv3ModelInfo info;
+  char *name;                   /* file name for messages */
+  char *arch_name;
+  char *source;
+  char **labels;                /* NULL-terminated or NULL */
+  Mnv3Conv stem;                /* 3x3/2, 3 -> c0 */
+  int n_blocks;
+  Mnv3Block *blocks;
+  Mnv3Conv head;                /* 1x1 last -> head_c, then global pool */
+  Mnv3Conv hidden;              /* classifier.0: head_c -> hidden */
+  Mnv3Conv classifier;          /* classifier.3: hidden -> classes */
+  float *weights;               /* one allocation holding every w/b */
+  size_t n_weights;
+};
+
+/* Padding of a k x k, stride s conv on an input of @in pixels. */
+void mnv3_conv_padding (Mnv3Padding padding, int in, int k, int stride,
+                        int *out, int *pad_before);
+
+/* Thread pool: mnv3_pool_run() calls fn (ctx, i, n) for i in [0, n) where n
+ * is the number of threads, the caller running i = 0, and returns when all
+ * are done. */
+typedef struct _Mnv3Pool Mnv3Pool;
+typedef void (*Mnv3PoolFn) (void *ctx, int i, int n);
+Mnv3Pool *mnv3_pool_new (int threads);
+int mnv3_pool_get_threads (const Mnv3Pool * pool);
+void mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx);
+void mnv3_pool_free (Mnv3Pool * pool);
+
+G_END_DECLS
+
+#endif /* __MNV3_PRIVATE_H__ */
