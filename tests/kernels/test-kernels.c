@@ -26,6 +26,7 @@
  * per variant on MobileNetV3-like shapes.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,27 @@ static const struct variant variants[] = {
 #define N_VARIANTS (sizeof (variants) / sizeof (variants[0]))
 
 static unsigned cpu_features;
+
+/* What is running, for the SIGSEGV/SIGBUS handler (an access to a guard
+ * page means an over-read or over-write past a buffer end). */
+static char current[400];
+
+static void
+on_fault (int sig)
+{
+  static const char msg[] = "FAIL (fault: access past a buffer end?) in ";
+  ssize_t r = write (1, msg, sizeof msg - 1);
+  r = write (1, current, strlen (current));
+  r = write (1, "\n", 1);
+  (void) r;
+  _exit (1);
+}
+
+static void
+set_current (const struct variant *v, const char *shape)
+{
+  snprintf (current, sizeof current, "%s (%s) %s", v->fname, v->op, shape);
+}
 static int n_failures;
 static size_t n_checked;
 
@@ -312,6 +334,7 @@ run_conv1x1 (const struct variant *v, const struct variant *ref,
   p.residual = c->residual == 2 ? want : res;
   ((mnv3_conv1x1_fn) ref->fn) (in, want, &p);
   p.residual = c->residual == 2 ? got : res;
+  set_current (v, shape);
   ((mnv3_conv1x1_fn) v->fn) (in, got, &p);
 
   /* S: the reference on absolute values, no activation */
@@ -484,6 +507,7 @@ run_dwconv (const struct variant *v, const struct variant *ref,
   p.w = w;
   p.bias = bias;
   ((mnv3_dwconv_fn) ref->fn) (in, want, &p);
+  set_current (v, shape);
   ((mnv3_dwconv_fn) v->fn) (in, got, &p);
 
   struct mnv3_dwconv_params pa = p;
@@ -545,6 +569,7 @@ run_conv (const struct variant *v, const struct variant *ref,
   p.w = w;
   p.bias = bias;
   ((mnv3_conv_fn) ref->fn) (in, want, &p);
+  set_current (v, shape);
   ((mnv3_conv_fn) v->fn) (in, got, &p);
 
   struct mnv3_conv_params pa = p;
@@ -674,6 +699,7 @@ run_gap (const struct variant *v, const struct variant *ref, size_t hw,
   fill_sentinel (want, ch);
   fill_sentinel (got, ch);
   ((mnv3_gap_fn) ref->fn) (in, want, &p);
+  set_current (v, shape);
   ((mnv3_gap_fn) v->fn) (in, got, &p);
   float *mag = galloc (ch);
   memset (mag, 0, ch * sizeof (float));
@@ -721,6 +747,7 @@ test_act (const struct variant *v, const struct variant *ref)
       float *want = gdup (x, ns[a]);
       float *got = gdup (x, ns[a]);
       ((mnv3_act_fn) ref->fn) (want, &p);
+      set_current (v, shape);
       ((mnv3_act_fn) v->fn) (got, &p);
       check (v, shape, got, want, NULL, ns[a]);
       gfree_all ();
@@ -1110,6 +1137,8 @@ main (int argc, char **argv)
   const char *seed_env = getenv ("MNV3_TEST_SEED");
 
   setvbuf (stdout, NULL, _IOLBF, 0);
+  signal (SIGSEGV, on_fault);
+  signal (SIGBUS, on_fault);
   cpu_features = mnv3_cpu_features ();
   printf ("cpu features: avx2+fma %s, avx512 %s\n",
       cpu_features & MNV3_CPU_AVX2_FMA ? "yes" : "no",
