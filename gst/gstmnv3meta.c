@@ -1,2 +1,189 @@
-/* placeholder, being written */
-typedef int gst_mnv3_placeholder_t;
+/* mnv3classify: GStreamer MobileNetV3 classification
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The Mnv3Classification custom meta and the ROI meta: registration and
+ * filling both from one classification result.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmnv3meta.h"
+
+/**
+ * gst_mnv3_meta_register:
+ *
+ * Registers the "Mnv3Classification" custom meta, once. It has no tags: a
+ * whole-frame classification does not depend on geometry or colour, so
+ * GstBaseTransform elements (videoconvert, videoscale, queue ...) copy it by
+ * default. Called from plugin_init; safe to call again.
+ */
+void
+gst_mnv3_meta_register (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    const gchar *tags[] = { NULL };
+
+    gst_meta_register_custom (GST_MNV3_CLASSIFICATION_META_NAME, tags,
+        NULL, NULL, NULL);
+    g_once_init_leave (&once, 1);
+  }
+}
+
+static void
+take_array (GstStructure * s, const gchar * field, GValue * arr)
+{
+  gst_structure_take_value (s, field, arr);
+}
+
+/**
+ * gst_mnv3_result_set_arrays:
+ * @result: the result
+ * @s: structure to fill
+ * @labels_as_strv: %TRUE to store `labels` as a #G_TYPE_STRV, %FALSE as a
+ *   #GstValueArray of strings (which gst_structure_to_string() can print,
+ *   used for bus messages)
+ *
+ * Sets `labels`, `class-ids` (#GstValueArray of gint) and `scores`
+ * (#GstValueArray of gdouble), best first. PyGObject on GStreamer 1.22
+ * reads a #GstValueArray as a Gst.ValueArray that list() converts, and a
+ * #G_TYPE_STRV as a Python list.
+ */
+void
+gst_mnv3_result_set_arrays (const GstMnv3Result * result, GstStructure * s,
+    gboolean labels_as_strv)
+{
+  GValue ids = G_VALUE_INIT, scores = G_VALUE_INIT, labels = G_VALUE_INIT;
+  GValue v = G_VALUE_INIT;
+  guint i;
+
+  gst_value_array_init (&ids, result->n);
+  gst_value_array_init (&scores, result->n);
+
+  g_value_init (&v, G_TYPE_INT);
+  for (i = 0; i < result->n; i++) {
+    g_value_set_int (&v, result->class_ids[i]);
+    gst_value_array_append_value (&ids, &v);
+  }
+  g_value_unset (&v);
+
+  g_value_init (&v, G_TYPE_DOUBLE);
+  for (i = 0; i < result->n; i++) {
+    g_value_set_double (&v, result->scores[i]);
+    gst_value_array_append_value (&scores, &v);
+  }
+  g_value_unset (&v);
+
+  if (labels_as_strv) {
+    const gchar **strv = g_newa (const gchar *, result->n + 1);
+
+    for (i = 0; i < result->n; i++)
+      strv[i] = result->class_labels[result->class_ids[i]];
+    strv[result->n] = NULL;
+    g_value_init (&labels, G_TYPE_STRV);
+    g_value_set_boxed (&labels, strv);
+  } else {
+    gst_value_array_init (&labels, result->n);
+    g_value_init (&v, G_TYPE_STRING);
+    for (i = 0; i < result->n; i++) {
+      g_value_set_string (&v, result->class_labels[result->class_ids[i]]);
+      gst_value_array_append_value (&labels, &v);
+    }
+    g_value_unset (&v);
+  }
+
+  take_array (s, "labels", &labels);
+  take_array (s, "class-ids", &ids);
+  take_array (s, "scores", &scores);
+}
+
+/**
+ * gst_mnv3_result_add_metas:
+ * @buffer: a writable buffer
+ * @result: the result to publish
+ *
+ * Attaches @result twice, from this one function so that the two dialects
+ * cannot disagree:
+ *
+ * 1. the "Mnv3Classification" custom meta, a structure with `labels`
+ *    (GStrv), `class-ids` (GstValueArray of gint), `scores` (GstValueArray
+ *    of gdouble), `top-label` (string, "" when empty), `top-class-id` (gint,
+ *    -1 when empty), `top-score` (gdouble, 0 when empty), `fresh`
+ *    (gboolean), `age-frames` (guint64), `source-pts` (guint64, a
+ *    #GstClockTime), `inference-us` (gint64), `model` (string) and `roi`
+ *    (GstValueArray of 4 gint: x, y, w, h);
+ * 2. a #GstVideoRegionOfInterestMeta over @result->roi whose roi_type is the
+ *    top-1 label ("unknown" when empty), with a "classification" param
+ *    structure holding `label` (string), `label_id` (gint), `confidence`
+ *    (gdouble) as DL Streamer names them, plus the same `labels`,
+ *    `class-ids` and `scores` arrays.
+ */
+void
+gst_mnv3_result_add_metas (GstBuffer * buffer, const GstMnv3Result * result)
+{
+  GstCustomMeta *cmeta;
+  GstVideoRegionOfInterestMeta *rmeta;
+  GstStructure *s, *param;
+  GValue roi = G_VALUE_INIT, v = G_VALUE_INIT;
+  const gchar *top_label;
+  gint top_id;
+  gdouble top_score;
+
+  g_return_if_fail (GST_IS_BUFFER (buffer));
+  g_return_if_fail (gst_buffer_is_writable (buffer));
+  g_return_if_fail (result != NULL);
+
+  if (result->n > 0) {
+    top_id = result->class_ids[0];
+    top_label = result->class_labels[top_id];
+    top_score = result->scores[0];
+  } else {
+    top_id = -1;
+    top_label = "";
+    top_score = 0.0;
+  }
+
+  cmeta = gst_buffer_add_custom_meta (buffer,
+      GST_MNV3_CLASSIFICATION_META_NAME);
+  if (cmeta == NULL)
+    return;
+  s = gst_custom_meta_get_structure (cmeta);
+  gst_mnv3_result_set_arrays (result, s, TRUE);
+
+  gst_value_array_init (&roi, 4);
+  g_value_init (&v, G_TYPE_INT);
+  g_value_set_int (&v, result->roi.x);
+  gst_value_array_append_value (&roi, &v);
+  g_value_set_int (&v, result->roi.y);
+  gst_value_array_append_value (&roi, &v);
+  g_value_set_int (&v, result->roi.w);
+  gst_value_array_append_value (&roi, &v);
+  g_value_set_int (&v, result->roi.h);
+  gst_value_array_append_value (&roi, &v);
+  g_value_unset (&v);
+
+  gst_structure_set (s,
+      "top-label", G_TYPE_STRING, top_label,
+      "top-class-id", G_TYPE_INT, top_id,
+      "top-score", G_TYPE_DOUBLE, top_score,
+      "fresh", G_TYPE_BOOLEAN, result->fresh,
+      "age-frames", G_TYPE_UINT64, result->age_frames,
+      "source-pts", G_TYPE_UINT64, (guint64) result->source_pts,
+      "inference-us", G_TYPE_INT64, result->inference_us,
+      "model", G_TYPE_STRING, result->model ? result->model : "", NULL);
+  gst_structure_take_value (s, "roi", &roi);
+
+  rmeta = gst_buffer_add_video_region_of_interest_meta (buffer,
+      result->n > 0 ? top_label : "unknown", result->roi.x, result->roi.y,
+      result->roi.w, result->roi.h);
+  param = gst_structure_new ("classification",
+      "label", G_TYPE_STRING, top_label,
+      "label_id", G_TYPE_INT, top_id,
+      "confidence", G_TYPE_DOUBLE, top_score, NULL);
+  gst_mnv3_result_set_arrays (result, param, FALSE);
+  /* takes ownership of param */
+  gst_video_region_of_interest_meta_add_param (rmeta, param);
+}

@@ -1,1 +1,195 @@
-/* placeholder */
+/* mnv3classify: GStreamer MobileNetV3 classification
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Public header-only helpers to read the Mnv3Classification custom meta that
+ * the mnv3classify element attaches to every buffer. Installed as
+ * <gst/mnv3/mnv3classify-meta.h>; needs only gstreamer-1.0 to compile.
+ *
+ * The meta is a #GstCustomMeta whose structure (named "Mnv3Classification")
+ * holds, best result first:
+ *
+ *   labels        GStrv                       label of each result
+ *   class-ids     GstValueArray of gint       model output index of each result
+ *   scores        GstValueArray of gdouble    softmax probability (0..1)
+ *   top-label     gchararray                  "" when no result passed the threshold
+ *   top-class-id  gint                        -1 when empty
+ *   top-score     gdouble                     0 when empty
+ *   fresh         gboolean                    the model ran on this very frame
+ *   age-frames    guint64                     frames since that run (0 when fresh)
+ *   source-pts    guint64                     PTS of the frame the model ran on
+ *   inference-us  gint64                      time of that classification, µs
+ *   model         gchararray                  architecture ("large", "small", ...)
+ *   roi           GstValueArray of 4 gint     x, y, width, height the model saw
+ *
+ * Example:
+ * |[<!-- language="C" -->
+ *   GstCustomMeta *meta = gst_mnv3_classification_get (buffer);
+ *   if (meta && gst_mnv3_classification_get_n_results (meta) > 0)
+ *     g_print ("%s %.2f\n", gst_mnv3_classification_get_label (meta, 0),
+ *         gst_mnv3_classification_get_score (meta, 0));
+ * ]|
+ */
+#ifndef __MNV3CLASSIFY_META_H__
+#define __MNV3CLASSIFY_META_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_MNV3_CLASSIFICATION_NAME "Mnv3Classification"
+
+/**
+ * gst_mnv3_classification_get:
+ * @buffer: a #GstBuffer
+ *
+ * Returns: (transfer none) (nullable): the classification meta of @buffer,
+ * or %NULL when it has none (or the mnv3 plugin is not loaded yet).
+ */
+static inline GstCustomMeta *
+gst_mnv3_classification_get (GstBuffer * buffer)
+{
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+
+  /* gst_buffer_get_custom_meta() warns on a name that is not registered */
+  if (gst_meta_get_info (GST_MNV3_CLASSIFICATION_NAME) == NULL)
+    return NULL;
+  return gst_buffer_get_custom_meta (buffer, GST_MNV3_CLASSIFICATION_NAME);
+}
+
+/**
+ * gst_mnv3_classification_get_structure:
+ * @meta: a classification meta
+ *
+ * Returns: (transfer none): the structure holding all fields.
+ */
+static inline const GstStructure *
+gst_mnv3_classification_get_structure (GstCustomMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  g_return_val_if_fail (gst_custom_meta_has_name (meta,
+          GST_MNV3_CLASSIFICATION_NAME), NULL);
+
+  return gst_custom_meta_get_structure (meta);
+}
+
+/**
+ * gst_mnv3_classification_get_n_results:
+ * @meta: a classification meta
+ *
+ * Returns: the number of results (0 when none passed the threshold).
+ */
+static inline guint
+gst_mnv3_classification_get_n_results (GstCustomMeta * meta)
+{
+  const GstStructure *s;
+  const GValue *v;
+
+  g_return_val_if_fail (meta != NULL, 0);
+  s = gst_mnv3_classification_get_structure (meta);
+  g_return_val_if_fail (s != NULL, 0);
+
+  v = gst_structure_get_value (s, "scores");
+  g_return_val_if_fail (v != NULL && GST_VALUE_HOLDS_ARRAY (v), 0);
+  return gst_value_array_get_size (v);
+}
+
+/**
+ * gst_mnv3_classification_get_label:
+ * @meta: a classification meta
+ * @i: result index, 0 = best
+ *
+ * Returns: (transfer none) (nullable): the label of result @i, valid as long
+ * as @meta, or %NULL when @i is out of range.
+ */
+static inline const gchar *
+gst_mnv3_classification_get_label (GstCustomMeta * meta, guint i)
+{
+  const GstStructure *s;
+  const GValue *v;
+  const gchar *const *labels;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  s = gst_mnv3_classification_get_structure (meta);
+  g_return_val_if_fail (s != NULL, NULL);
+
+  v = gst_structure_get_value (s, "labels");
+  g_return_val_if_fail (v != NULL && G_VALUE_HOLDS (v, G_TYPE_STRV), NULL);
+  labels = (const gchar * const *) g_value_get_boxed (v);
+  g_return_val_if_fail (labels != NULL
+      && i < g_strv_length ((gchar **) labels), NULL);
+  return labels[i];
+}
+
+/**
+ * gst_mnv3_classification_get_score:
+ * @meta: a classification meta
+ * @i: result index, 0 = best
+ *
+ * Returns: the softmax probability (0..1) of result @i, or -1 when @i is out
+ * of range.
+ */
+static inline gdouble
+gst_mnv3_classification_get_score (GstCustomMeta * meta, guint i)
+{
+  const GstStructure *s;
+  const GValue *v;
+
+  g_return_val_if_fail (meta != NULL, -1.0);
+  s = gst_mnv3_classification_get_structure (meta);
+  g_return_val_if_fail (s != NULL, -1.0);
+
+  v = gst_structure_get_value (s, "scores");
+  g_return_val_if_fail (v != NULL && GST_VALUE_HOLDS_ARRAY (v), -1.0);
+  g_return_val_if_fail (i < gst_value_array_get_size (v), -1.0);
+  return g_value_get_double (gst_value_array_get_value (v, i));
+}
+
+/**
+ * gst_mnv3_classification_get_class_id:
+ * @meta: a classification meta
+ * @i: result index, 0 = best
+ *
+ * Returns: the model output index of result @i (for 1001-class models, 0 is
+ * "background"), or -1 when @i is out of range.
+ */
+static inline gint
+gst_mnv3_classification_get_class_id (GstCustomMeta * meta, guint i)
+{
+  const GstStructure *s;
+  const GValue *v;
+
+  g_return_val_if_fail (meta != NULL, -1);
+  s = gst_mnv3_classification_get_structure (meta);
+  g_return_val_if_fail (s != NULL, -1);
+
+  v = gst_structure_get_value (s, "class-ids");
+  g_return_val_if_fail (v != NULL && GST_VALUE_HOLDS_ARRAY (v), -1);
+  g_return_val_if_fail (i < gst_value_array_get_size (v), -1);
+  return g_value_get_int (gst_value_array_get_value (v, i));
+}
+
+/**
+ * gst_mnv3_classification_is_fresh:
+ * @meta: a classification meta
+ *
+ * Returns: %TRUE when the model ran on this buffer, %FALSE when the result
+ * was carried over from an earlier frame (see `inference-interval`).
+ */
+static inline gboolean
+gst_mnv3_classification_is_fresh (GstCustomMeta * meta)
+{
+  const GstStructure *s;
+  gboolean fresh = FALSE;
+
+  g_return_val_if_fail (meta != NULL, FALSE);
+  s = gst_mnv3_classification_get_structure (meta);
+  g_return_val_if_fail (s != NULL, FALSE);
+
+  gst_structure_get_boolean (s, "fresh", &fresh);
+  return fresh;
+}
+
+G_END_DECLS
+
+#endif /* __MNV3CLASSIFY_META_H__ */
