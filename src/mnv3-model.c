@@ -608,11 +608,12 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   s = meta_get (ctx, "mnv3.input_size");
   info->input_size = 224;
   if (s) {
-    if (!parse_double (s, &v) || v != (int) v || v < 32 || v > 2048 ||
-        (int) v % 32 != 0) {
+    /* Trained sizes are multiples of 32, but any size the strides can
+     * reduce works (padding handles odd maps as torch / TF do). */
+    if (!parse_double (s, &v) || v != (int) v || v < 16 || v > 2048) {
       g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
-          "%s: metadata mnv3.input_size '%s' is not a multiple of 32 "
-          "between 32 and 2048", ctx->file, s);
+          "%s: metadata mnv3.input_size '%s' is not an integer between 16 "
+          "and 2048", ctx->file, s);
       return FALSE;
     }
     info->input_size = (int) v;
