@@ -1,2 +1,748 @@
-/* placeholder, being written */
-typedef int gst_mnv3_placeholder_t;
+/* mnv3classify: GstVideoFrame to normalized NHWC input tensor
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Crop, antialiased resize, colour conversion and normalization in one pass.
+ *
+ * The resize is an area average (box filter with fractional coverage): each
+ * output pixel is the mean of the source area it covers, which antialiases
+ * any downscale and degrades to a blend of at most two source pixels per axis
+ * when upscaling. It is separable and linear, and so is the YUV->RGB matrix
+ * (applied without clamping), so the three commute: we resize every component
+ * in its own plane and subsampling, then convert the 224x224 result to RGB
+ * and normalize with one affine map. Chroma is treated as replicated over its
+ * 2x2 (or 2x1) luma block, so resizing the chroma plane with halved
+ * coordinates equals upsampling first and resizing afterwards.
+ *
+ * Passes, per output row:
+ *  1. vertical: the raw bytes of every source row the output row covers are
+ *     accumulated, weighted, into a float row (ORC, mnv3_orc_accum_*). This
+ *     works for every 8-bit format because components stay interleaved; only
+ *     the bytes of the crop are touched, and a row on the boundary between
+ *     two output rows is read once and feeds both (accum_split).
+ *  2. horizontal: per component, each output column is the weighted sum of
+ *     the accumulated samples it covers (precomputed start/count/weights).
+ *  3. colour + normalization: out = A * (c0, c1, c2) + b into NHWC RGB, with
+ *     A and b folding the YUV matrix, 1/255, mean and std.
+ * Plain C versions of the row kernels (gst_mnv3_preprocess_*_c) are the
+ * oracle; set_info picks ORC or C. Nothing is allocated per frame.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+
+#include "gstmnv3preprocess.h"
+#include "gstmnv3orc.h"
+
+#ifdef HAVE_ORC
+#include <orc/orc.h>
+#endif
+
+GST_DEBUG_CATEGORY_STATIC (mnv3_preprocess_debug);
+#define GST_CAT_DEFAULT mnv3_preprocess_debug
+
+/* One axis of the area-averaging resize: output i covers samples
+ * start[i] .. start[i] + count[i] - 1 with weights w[off[i] ..], which sum
+ * to 1. */
+typedef struct
+{
+  gint n;
+  gint cap;                     /* capacity of w */
+  gint *start;
+  gint *count;
+  gint *off;
+  gfloat *w;
+} Mnv3Tab;
+
+/* A component of the source: where its samples are. */
+typedef struct
+{
+  gint plane;
+  gint offset;                  /* bytes from the pixel group start */
+  gint pstride;                 /* bytes between samples */
+  gint wsub, hsub;              /* log2 subsampling */
+} Mnv3Comp;
+
+/* Components that share a plane, a horizontal table and a pixel stride are
+ * filtered together. */
+typedef struct
+{
+  gint plane;
+  gint wsub;
+  gint pstride;
+  gint n;
+  gint comp[3];
+} Mnv3Group;
+
+typedef void (*Mnv3AccumFirst) (gfloat * d, const guint8 * s, gfloat w,
+    gint n);
+typedef void (*Mnv3Accum) (gfloat * d, const guint8 * s, gfloat w, gint n);
+typedef void (*Mnv3AccumSplit) (gfloat * d1, gfloat * d2, const guint8 * s,
+    gfloat w1, gfloat w2, gint n);
+
+struct _GstMnv3Preprocess
+{
+  gboolean configured;
+  GstVideoInfo info;
+  gint out_size;
+  GstMnv3CropMode mode;
+  gboolean use_orc;
+
+  gint n_comps;
+  Mnv3Comp comp[3];
+  gint n_groups;
+  Mnv3Group group[3];
+  gint n_planes;
+  gint plane_hsub[GST_VIDEO_MAX_PLANES];
+  gint plane_bytes[GST_VIDEO_MAX_PLANES];       /* max bytes of a row */
+
+  /* out_c = a[c][0] * c0 + a[c][1] * c1 + a[c][2] * c2 + b[c], c_k 0..255 */
+  gfloat a[3][3];
+  gfloat b[3];
+  gfloat black[3];
+
+  Mnv3Tab htab[2];              /* by wsub */
+  Mnv3Tab vtab[2];              /* by hsub */
+  GstVideoRectangle tab_src;    /* geometry the tables were built for */
+  GstVideoRectangle tab_dst;
+  gboolean tab_valid;
+
+  gfloat *acc[GST_VIDEO_MAX_PLANES][2];
+  gfloat *hrow[3];
+
+  Mnv3AccumFirst accum_first;
+  Mnv3Accum accum;
+  Mnv3AccumSplit accum_split;
+  const gchar *path;
+};
+
+/* ---- plain C row kernels: the oracle for the ORC ones ---- */
+
+static void
+gst_mnv3_preprocess_accum_first_c (gfloat * d, const guint8 * s, gfloat w,
+    gint n)
+{
+  for (gint i = 0; i < n; i++)
+    d[i] = (gfloat) s[i] * w;
+}
+
+static void
+gst_mnv3_preprocess_accum_c (gfloat * d, const guint8 * s, gfloat w, gint n)
+{
+  for (gint i = 0; i < n; i++) {
+    gfloat t = (gfloat) s[i] * w;
+    d[i] = d[i] + t;
+  }
+}
+
+static void
+gst_mnv3_preprocess_accum_split_c (gfloat * d1, gfloat * d2, const guint8 * s,
+    gfloat w1, gfloat w2, gint n)
+{
+  for (gint i = 0; i < n; i++) {
+    gfloat v = (gfloat) s[i];
+    gfloat t = v * w1;
+    d1[i] = d1[i] + t;
+    d2[i] = v * w2;
+  }
+}
+
+/* ORC wrappers: the generated prototypes use orc_uint8 and restrict. */
+static void
+accum_first_orc (gfloat * d, const guint8 * s, gfloat w, gint n)
+{
+  mnv3_orc_accum_first_u8_f32 (d, s, w, n);
+}
+
+static void
+accum_orc (gfloat * d, const guint8 * s, gfloat w, gint n)
+{
+  mnv3_orc_accum_u8_f32 (d, s, w, n);
+}
+
+static void
+accum_split_orc (gfloat * d1, gfloat * d2, const guint8 * s, gfloat w1,
+    gfloat w2, gint n)
+{
+  mnv3_orc_accum_split_u8_f32 (d1, d2, s, w1, w2, n);
+}
+
+/* ---- tables ---- */
+
+static void
+tab_alloc (Mnv3Tab * t, gint n, gint cap)
+{
+  t->n = n;
+  t->cap = cap;
+  t->start = g_new0 (gint, n);
+  t->count = g_new0 (gint, n);
+  t->off = g_new0 (gint, n);
+  t->w = g_new0 (gfloat, cap);
+}
+
+static void
+tab_clear (Mnv3Tab * t)
+{
+  g_clear_pointer (&t->start, g_free);
+  g_clear_pointer (&t->count, g_free);
+  g_clear_pointer (&t->off, g_free);
+  g_clear_pointer (&t->w, g_free);
+  t->n = t->cap = 0;
+}
+
+/* Output i of n covers [s0 + i * scale, s0 + (i + 1) * scale) of a line of
+ * limit samples, scale = (s1 - s0) / n; each sample weighs the length of its
+ * overlap divided by scale. At most (s1 - s0) + 2n weights. */
+static void
+tab_build (Mnv3Tab * t, gdouble s0, gdouble s1, gint n, gint limit)
+{
+  gdouble scale = (s1 - s0) / n;
+  gint o = 0;
+
+  g_assert (n <= t->n);
+  for (gint i = 0; i < n; i++) {
+    gdouble a = s0 + i * scale;
+    gdouble b = (i == n - 1) ? s1 : s0 + (i + 1) * scale;
+    gint i0 = (gint) floor (a);
+    gint i1 = (gint) ceil (b);
+
+    i0 = CLAMP (i0, 0, limit - 1);
+    i1 = CLAMP (i1, i0 + 1, limit);
+    t->start[i] = i0;
+    t->count[i] = i1 - i0;
+    t->off[i] = o;
+    g_assert (o + (i1 - i0) <= t->cap);
+    for (gint k = i0; k < i1; k++) {
+      gdouble cov = MIN (b, k + 1.0) - MAX (a, (gdouble) k);
+      t->w[o++] = (gfloat) (MAX (cov, 0.0) / (b - a));
+    }
+  }
+}
+
+/* ---- set-up ---- */
+
+gboolean
+gst_mnv3_preprocess_format_supported (GstVideoFormat format)
+{
+  switch (format) {
+    case GST_VIDEO_FORMAT_RGB:
+    case GST_VIDEO_FORMAT_BGR:
+    case GST_VIDEO_FORMAT_RGBx:
+    case GST_VIDEO_FORMAT_BGRx:
+    case GST_VIDEO_FORMAT_xRGB:
+    case GST_VIDEO_FORMAT_xBGR:
+    case GST_VIDEO_FORMAT_RGBA:
+    case GST_VIDEO_FORMAT_BGRA:
+    case GST_VIDEO_FORMAT_ARGB:
+    case GST_VIDEO_FORMAT_ABGR:
+    case GST_VIDEO_FORMAT_I420:
+    case GST_VIDEO_FORMAT_YV12:
+    case GST_VIDEO_FORMAT_NV12:
+    case GST_VIDEO_FORMAT_NV21:
+    case GST_VIDEO_FORMAT_YUY2:
+    case GST_VIDEO_FORMAT_UYVY:
+    case GST_VIDEO_FORMAT_GRAY8:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+GstMnv3Preprocess *
+gst_mnv3_preprocess_new (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (mnv3_preprocess_debug, "mnv3preprocess", 0,
+        "mnv3classify preprocessing");
+#ifdef HAVE_ORC
+    orc_init ();
+#endif
+    g_once_init_leave (&once, 1);
+  }
+  return g_new0 (GstMnv3Preprocess, 1);
+}
+
+static void
+free_buffers (GstMnv3Preprocess * pp)
+{
+  for (gint i = 0; i < 2; i++) {
+    tab_clear (&pp->htab[i]);
+    tab_clear (&pp->vtab[i]);
+  }
+  for (gint p = 0; p < GST_VIDEO_MAX_PLANES; p++) {
+    g_clear_pointer (&pp->acc[p][0], g_free);
+    g_clear_pointer (&pp->acc[p][1], g_free);
+  }
+  for (gint c = 0; c < 3; c++)
+    g_clear_pointer (&pp->hrow[c], g_free);
+  pp->tab_valid = FALSE;
+  pp->configured = FALSE;
+}
+
+void
+gst_mnv3_preprocess_free (GstMnv3Preprocess * pp)
+{
+  if (pp == NULL)
+    return;
+  free_buffers (pp);
+  g_free (pp);
+}
+
+/* Fills rgb01 = m * yuv + m0 (yuv raw 0..255 code values, rgb in 0..1) from
+ * the frame's colorimetry: Kr/Kb of its matrix and the offsets/scales of its
+ * range, as GStreamer's video-converter does. An unknown matrix gets
+ * GStreamer's default for the size (BT.601 up to 576 lines, else BT.709) and
+ * an unknown range gets the limited range. */
+static void
+yuv_matrix (const GstVideoInfo * info, gdouble m[3][3], gdouble m0[3])
+{
+  GstVideoColorimetry cm = info->colorimetry;
+  gdouble kr, kb, kg;
+  gint offset[4], scale[4];
+
+  if (!gst_video_color_matrix_get_Kr_Kb (cm.matrix, &kr, &kb)) {
+    cm.matrix = GST_VIDEO_INFO_HEIGHT (info) > 576 ?
+        GST_VIDEO_COLOR_MATRIX_BT709 : GST_VIDEO_COLOR_MATRIX_BT601;
+    gst_video_color_matrix_get_Kr_Kb (cm.matrix, &kr, &kb);
+  }
+  if (cm.range == GST_VIDEO_COLOR_RANGE_UNKNOWN)
+    cm.range = GST_VIDEO_COLOR_RANGE_16_235;
+  gst_video_color_range_offsets (cm.range, info->finfo, offset, scale);
+  kg = 1.0 - kr - kb;
+
+  /* Y' = (Y - oy) / sy, Pb = (U - ou) / su, Pr = (V - ov) / sv
+   * R = Y' + 2 (1 - Kr) Pr,  B = Y' + 2 (1 - Kb) Pb,
+   * G = Y' - 2 Kr (1 - Kr) / Kg Pr - 2 Kb (1 - Kb) / Kg Pb */
+  gdouble cy = 1.0 / scale[0], cu = 1.0 / scale[1], cv = 1.0 / scale[2];
+  gdouble rv = 2.0 * (1.0 - kr), bu = 2.0 * (1.0 - kb);
+  gdouble gv = -2.0 * kr * (1.0 - kr) / kg, gu = -2.0 * kb * (1.0 - kb) / kg;
+
+  m[0][0] = cy;
+  m[0][1] = 0.0;
+  m[0][2] = rv * cv;
+  m[1][0] = cy;
+  m[1][1] = gu * cu;
+  m[1][2] = gv * cv;
+  m[2][0] = cy;
+  m[2][1] = bu * cu;
+  m[2][2] = 0.0;
+  for (gint c = 0; c < 3; c++)
+    m0[c] = -(m[c][0] * offset[0] + m[c][1] * offset[1] + m[c][2] * offset[2]);
+
+  GST_DEBUG ("YUV matrix %d range %d: Kr %f Kb %f offsets %d,%d,%d scales "
+      "%d,%d,%d", cm.matrix, cm.range, kr, kb, offset[0], offset[1],
+      offset[2], scale[0], scale[1], scale[2]);
+}
+
+gboolean
+gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
+    const GstVideoInfo * info, gint out_size, const gfloat mean[3],
+    const gfloat std[3], GstMnv3CropMode mode, gboolean use_orc)
+{
+  const GstVideoFormatInfo *finfo;
+  GstVideoFormat format;
+  gint width, height;
+  gdouble m[3][3] = { {0} }, m0[3] = { 0 };
+
+  g_return_val_if_fail (pp != NULL, FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+  g_return_val_if_fail (out_size > 0, FALSE);
+  g_return_val_if_fail (mean != NULL && std != NULL, FALSE);
+
+  free_buffers (pp);
+
+  format = GST_VIDEO_INFO_FORMAT (info);
+  finfo = info->finfo;
+  width = GST_VIDEO_INFO_WIDTH (info);
+  height = GST_VIDEO_INFO_HEIGHT (info);
+  if (!gst_mnv3_preprocess_format_supported (format)) {
+    GST_WARNING ("unsupported format %s", gst_video_format_to_string (format));
+    return FALSE;
+  }
+  if (width < 1 || height < 1)
+    return FALSE;
+  for (gint c = 0; c < 3; c++)
+    if (!(std[c] != 0.0f))
+      return FALSE;
+
+  pp->info = *info;
+  pp->out_size = out_size;
+  pp->mode = mode;
+  pp->n_comps = GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo) ? 1 : 3;
+  pp->n_planes = GST_VIDEO_FORMAT_INFO_N_PLANES (finfo);
+
+  for (gint k = 0; k < pp->n_comps; k++) {
+    Mnv3Comp *c = &pp->comp[k];
+    c->plane = GST_VIDEO_FORMAT_INFO_PLANE (finfo, k);
+    c->offset = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, k);
+    c->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, k);
+    c->wsub = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, k);
+    c->hsub = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, k);
+    g_assert (c->wsub <= 1 && c->hsub <= 1);
+    pp->plane_hsub[c->plane] = c->hsub;
+    gint bytes = c->offset +
+        c->pstride * (GST_VIDEO_SUB_SCALE (c->wsub, width) - 1) + 1;
+    pp->plane_bytes[c->plane] = MAX (pp->plane_bytes[c->plane], bytes);
+  }
+
+  /* group components */
+  pp->n_groups = 0;
+  for (gint k = 0; k < pp->n_comps; k++) {
+    Mnv3Comp *c = &pp->comp[k];
+    gint g;
+    for (g = 0; g < pp->n_groups; g++) {
+      Mnv3Group *gr = &pp->group[g];
+      if (gr->plane == c->plane && gr->wsub == c->wsub &&
+          gr->pstride == c->pstride)
+        break;
+    }
+    if (g == pp->n_groups) {
+      pp->group[g].plane = c->plane;
+      pp->group[g].wsub = c->wsub;
+      pp->group[g].pstride = c->pstride;
+      pp->group[g].n = 0;
+      pp->n_groups++;
+    }
+    pp->group[g].comp[pp->group[g].n++] = k;
+  }
+
+  /* colour: rgb01 = m * c + m0, then (rgb01 - mean) / std */
+  if (GST_VIDEO_FORMAT_INFO_IS_YUV (finfo)) {
+    yuv_matrix (info, m, m0);
+  } else if (pp->n_comps == 1) {
+    for (gint c = 0; c < 3; c++)
+      m[c][0] = 1.0 / 255.0;
+  } else {
+    for (gint c = 0; c < 3; c++)
+      m[c][c] = 1.0 / 255.0;
+  }
+  for (gint c = 0; c < 3; c++) {
+    for (gint k = 0; k < 3; k++)
+      pp->a[c][k] = (gfloat) (m[c][k] / std[c]);
+    pp->b[c] = (gfloat) ((m0[c] - mean[c]) / std[c]);
+    pp->black[c] = (gfloat) ((0.0 - mean[c]) / std[c]);
+  }
+
+  /* per-caps allocations, sized for any region */
+  for (gint s = 0; s < 2; s++) {
+    gint w = GST_VIDEO_SUB_SCALE (s, width);
+    gint h = GST_VIDEO_SUB_SCALE (s, height);
+    tab_alloc (&pp->htab[s], out_size, w + 2 * out_size + 4);
+    tab_alloc (&pp->vtab[s], out_size, h + 2 * out_size + 4);
+  }
+  for (gint p = 0; p < pp->n_planes; p++) {
+    pp->acc[p][0] = g_new0 (gfloat, pp->plane_bytes[p]);
+    pp->acc[p][1] = g_new0 (gfloat, pp->plane_bytes[p]);
+  }
+  for (gint c = 0; c < 3; c++)
+    pp->hrow[c] = g_new0 (gfloat, out_size);
+  pp->tab_valid = FALSE;
+
+  pp->use_orc = use_orc;
+  if (use_orc) {
+    pp->accum_first = accum_first_orc;
+    pp->accum = accum_orc;
+    pp->accum_split = accum_split_orc;
+#ifdef HAVE_ORC
+    pp->path = "orc";
+#else
+    pp->path = "orc-backup";
+#endif
+  } else {
+    pp->accum_first = gst_mnv3_preprocess_accum_first_c;
+    pp->accum = gst_mnv3_preprocess_accum_c;
+    pp->accum_split = gst_mnv3_preprocess_accum_split_c;
+    pp->path = "c";
+  }
+  GST_DEBUG ("%s %dx%d -> %dx%d, crop mode %d: %s path (%d planes, %d "
+      "component groups)", gst_video_format_to_string (format), width, height,
+      out_size, out_size, mode, pp->path, pp->n_planes, pp->n_groups);
+
+  pp->configured = TRUE;
+  return TRUE;
+}
+
+const gchar *
+gst_mnv3_preprocess_get_path (GstMnv3Preprocess * pp)
+{
+  g_return_val_if_fail (pp != NULL, NULL);
+  return pp->configured ? pp->path : "none";
+}
+
+/* ---- per frame ---- */
+
+static void
+fill_black (GstMnv3Preprocess * pp, gfloat * out, gint y, gint x, gint n)
+{
+  gfloat *o = out + ((gsize) y * pp->out_size + x) * 3;
+  for (gint i = 0; i < n; i++) {
+    o[3 * i + 0] = pp->black[0];
+    o[3 * i + 1] = pp->black[1];
+    o[3 * i + 2] = pp->black[2];
+  }
+}
+
+/* Horizontal pass of one group: hrow[comp][j] for the n outputs. acc holds
+ * the plane's bytes from byte span0 on. */
+static void
+hpass (GstMnv3Preprocess * pp, const Mnv3Group * gr, const gfloat * acc,
+    gint span0, gint n)
+{
+  const Mnv3Tab *t = &pp->htab[gr->wsub];
+  const gint ps = gr->pstride;
+
+  if (gr->n == 3) {
+    const gfloat *a0 = acc + pp->comp[gr->comp[0]].offset - span0;
+    const gfloat *a1 = acc + pp->comp[gr->comp[1]].offset - span0;
+    const gfloat *a2 = acc + pp->comp[gr->comp[2]].offset - span0;
+    gfloat *h0 = pp->hrow[gr->comp[0]];
+    gfloat *h1 = pp->hrow[gr->comp[1]];
+    gfloat *h2 = pp->hrow[gr->comp[2]];
+    for (gint j = 0; j < n; j++) {
+      const gfloat *w = t->w + t->off[j];
+      gint i = t->start[j] * ps;
+      gfloat s0 = 0.0f, s1 = 0.0f, s2 = 0.0f;
+      for (gint k = 0; k < t->count[j]; k++, i += ps) {
+        s0 += w[k] * a0[i];
+        s1 += w[k] * a1[i];
+        s2 += w[k] * a2[i];
+      }
+      h0[j] = s0;
+      h1[j] = s1;
+      h2[j] = s2;
+    }
+  } else if (gr->n == 2) {
+    const gfloat *a0 = acc + pp->comp[gr->comp[0]].offset - span0;
+    const gfloat *a1 = acc + pp->comp[gr->comp[1]].offset - span0;
+    gfloat *h0 = pp->hrow[gr->comp[0]];
+    gfloat *h1 = pp->hrow[gr->comp[1]];
+    for (gint j = 0; j < n; j++) {
+      const gfloat *w = t->w + t->off[j];
+      gint i = t->start[j] * ps;
+      gfloat s0 = 0.0f, s1 = 0.0f;
+      for (gint k = 0; k < t->count[j]; k++, i += ps) {
+        s0 += w[k] * a0[i];
+        s1 += w[k] * a1[i];
+      }
+      h0[j] = s0;
+      h1[j] = s1;
+    }
+  } else {
+    const gfloat *a0 = acc + pp->comp[gr->comp[0]].offset - span0;
+    gfloat *h0 = pp->hrow[gr->comp[0]];
+    if (ps == 1) {
+      for (gint j = 0; j < n; j++) {
+        const gfloat *w = t->w + t->off[j];
+        const gfloat *a = a0 + t->start[j];
+        gfloat s0 = 0.0f;
+        for (gint k = 0; k < t->count[j]; k++)
+          s0 += w[k] * a[k];
+        h0[j] = s0;
+      }
+    } else {
+      for (gint j = 0; j < n; j++) {
+        const gfloat *w = t->w + t->off[j];
+        gint i = t->start[j] * ps;
+        gfloat s0 = 0.0f;
+        for (gint k = 0; k < t->count[j]; k++, i += ps)
+          s0 += w[k] * a0[i];
+        h0[j] = s0;
+      }
+    }
+  }
+}
+
+static void
+compute_geometry (GstMnv3Preprocess * pp, const GstVideoRectangle * r,
+    GstVideoRectangle * src, GstVideoRectangle * dst)
+{
+  gint n = pp->out_size;
+
+  *src = *r;
+  dst->x = dst->y = 0;
+  dst->w = dst->h = n;
+  switch (pp->mode) {
+    case GST_MNV3_CROP_CENTER:{
+      gint s = MIN (r->w, r->h);
+      src->x = r->x + (r->w - s) / 2;
+      src->y = r->y + (r->h - s) / 2;
+      src->w = src->h = s;
+      break;
+    }
+    case GST_MNV3_CROP_LETTERBOX:
+      if (r->w >= r->h) {
+        dst->h = CLAMP ((gint) floor ((gdouble) n * r->h / r->w + 0.5), 1, n);
+        dst->y = (n - dst->h) / 2;
+      } else {
+        dst->w = CLAMP ((gint) floor ((gdouble) n * r->w / r->h + 0.5), 1, n);
+        dst->x = (n - dst->w) / 2;
+      }
+      break;
+    case GST_MNV3_CROP_STRETCH:
+    default:
+      break;
+  }
+}
+
+void
+gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
+    const GstVideoRectangle * region, gfloat * out, GstVideoRectangle * used)
+{
+  GstVideoRectangle r, src, dst;
+  gint width, height, n;
+  gint span0[GST_VIDEO_MAX_PLANES], span1[GST_VIDEO_MAX_PLANES];
+  gboolean pre[GST_VIDEO_MAX_PLANES];
+  gint cur[GST_VIDEO_MAX_PLANES];
+
+  g_return_if_fail (pp != NULL && pp->configured);
+  g_return_if_fail (frame != NULL && out != NULL);
+  g_return_if_fail (GST_VIDEO_FRAME_FORMAT (frame) ==
+      GST_VIDEO_INFO_FORMAT (&pp->info));
+  g_return_if_fail (GST_VIDEO_FRAME_WIDTH (frame) ==
+      GST_VIDEO_INFO_WIDTH (&pp->info));
+  g_return_if_fail (GST_VIDEO_FRAME_HEIGHT (frame) ==
+      GST_VIDEO_INFO_HEIGHT (&pp->info));
+
+  width = GST_VIDEO_INFO_WIDTH (&pp->info);
+  height = GST_VIDEO_INFO_HEIGHT (&pp->info);
+  n = pp->out_size;
+
+  /* clamp the region to the frame */
+  if (region) {
+    gint x0 = MAX (region->x, 0), y0 = MAX (region->y, 0);
+    gint x1 = MIN ((gint64) region->x + region->w, width);
+    gint y1 = MIN ((gint64) region->y + region->h, height);
+    r.x = x0;
+    r.y = y0;
+    r.w = MAX (x1 - x0, 0);
+    r.h = MAX (y1 - y0, 0);
+  } else {
+    r.x = r.y = 0;
+    r.w = width;
+    r.h = height;
+  }
+  if (r.w <= 0 || r.h <= 0) {
+    /* nothing of the frame is inside the region: a black input */
+    for (gint y = 0; y < n; y++)
+      fill_black (pp, out, y, 0, n);
+    if (used)
+      used->x = used->y = used->w = used->h = 0;
+    return;
+  }
+
+  compute_geometry (pp, &r, &src, &dst);
+  if (used)
+    *used = src;
+
+  if (!pp->tab_valid || memcmp (&src, &pp->tab_src, sizeof (src)) != 0 ||
+      memcmp (&dst, &pp->tab_dst, sizeof (dst)) != 0) {
+    for (gint s = 0; s < 2; s++) {
+      gdouble f = 1.0 / (1 << s);
+      tab_build (&pp->htab[s], src.x * f, (src.x + src.w) * f, dst.w,
+          GST_VIDEO_SUB_SCALE (s, width));
+      tab_build (&pp->vtab[s], src.y * f, (src.y + src.h) * f, dst.h,
+          GST_VIDEO_SUB_SCALE (s, height));
+    }
+    pp->tab_src = src;
+    pp->tab_dst = dst;
+    pp->tab_valid = TRUE;
+  }
+
+  /* bytes of each plane that the crop touches */
+  for (gint p = 0; p < pp->n_planes; p++) {
+    span0[p] = G_MAXINT;
+    span1[p] = 0;
+    pre[p] = FALSE;
+    cur[p] = 0;
+  }
+  for (gint k = 0; k < pp->n_comps; k++) {
+    const Mnv3Comp *c = &pp->comp[k];
+    const Mnv3Tab *t = &pp->htab[c->wsub];
+    gint first = t->start[0];
+    gint last = t->start[dst.w - 1] + t->count[dst.w - 1] - 1;
+    span0[c->plane] = MIN (span0[c->plane], c->offset + c->pstride * first);
+    span1[c->plane] = MAX (span1[c->plane],
+        c->offset + c->pstride * last + 1);
+  }
+
+  for (gint y = 0; y < dst.y; y++)
+    fill_black (pp, out, y, 0, n);
+  for (gint y = dst.y + dst.h; y < n; y++)
+    fill_black (pp, out, y, 0, n);
+
+  for (gint oy = 0; oy < dst.h; oy++) {
+    /* vertical pass, plane by plane */
+    for (gint p = 0; p < pp->n_planes; p++) {
+      const Mnv3Tab *t = &pp->vtab[pp->plane_hsub[p]];
+      const guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
+      const gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
+      const gint len = span1[p] - span0[p];
+      const gint next_first = oy + 1 < dst.h ? t->start[oy + 1] : -1;
+      const gfloat next_w = oy + 1 < dst.h ? t->w[t->off[oy + 1]] : 0.0f;
+      gfloat *acc = pp->acc[p][cur[p]];
+      gfloat *acc_next = pp->acc[p][cur[p] ^ 1];
+      const gfloat *w = t->w + t->off[oy];
+      const gint cnt = t->count[oy];
+      gboolean share = FALSE;
+
+      for (gint k = 0; k < cnt; k++) {
+        gint row = t->start[oy] + k;
+        const guint8 *s = data + (gsize) row * stride + span0[p];
+        gboolean done = (k == 0 && pre[p]);
+
+        share = (k == cnt - 1 && row == next_first);
+        if (share) {
+          if (done) {
+            pp->accum_first (acc_next, s, next_w, len);
+          } else if (k == 0) {
+            pp->accum_first (acc, s, w[k], len);
+            pp->accum_first (acc_next, s, next_w, len);
+          } else {
+            pp->accum_split (acc, acc_next, s, w[k], next_w, len);
+          }
+        } else if (!done) {
+          if (k == 0)
+            pp->accum_first (acc, s, w[k], len);
+          else
+            pp->accum (acc, s, w[k], len);
+        }
+      }
+      pre[p] = share;
+    }
+
+    /* horizontal pass */
+    for (gint g = 0; g < pp->n_groups; g++) {
+      const Mnv3Group *gr = &pp->group[g];
+      hpass (pp, gr, pp->acc[gr->plane][cur[gr->plane]], span0[gr->plane],
+          dst.w);
+    }
+    for (gint p = 0; p < pp->n_planes; p++)
+      cur[p] ^= 1;
+
+    /* colour conversion + normalization into NHWC */
+    gint y = dst.y + oy;
+    gfloat *o = out + ((gsize) y * n + dst.x) * 3;
+    fill_black (pp, out, y, 0, dst.x);
+    fill_black (pp, out, y, dst.x + dst.w, n - dst.x - dst.w);
+    if (pp->n_comps == 1) {
+      const gfloat *h0 = pp->hrow[0];
+      for (gint j = 0; j < dst.w; j++) {
+        o[3 * j + 0] = pp->a[0][0] * h0[j] + pp->b[0];
+        o[3 * j + 1] = pp->a[1][0] * h0[j] + pp->b[1];
+        o[3 * j + 2] = pp->a[2][0] * h0[j] + pp->b[2];
+      }
+    } else {
+      const gfloat *h0 = pp->hrow[0], *h1 = pp->hrow[1], *h2 = pp->hrow[2];
+      for (gint j = 0; j < dst.w; j++) {
+        for (gint c = 0; c < 3; c++)
+          o[3 * j + c] = pp->a[c][0] * h0[j] + pp->a[c][1] * h1[j] +
+              pp->a[c][2] * h2[j] + pp->b[c];
+      }
+    }
+  }
+}
