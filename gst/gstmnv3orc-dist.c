@@ -80,7 +80,9 @@ typedef union { orc_int64 i; double f; orc_int32 x2[2]; float x2f[2]; orc_int16 
 #ifndef DISABLE_ORC
 #include <orc/orc.h>
 #endif
-void mnv3_orc_placeholder (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, int n);
+void mnv3_orc_accum_first_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_split_u8_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint8 * ORC_RESTRICT s1, float p1, float p2, int n);
 
 
 /* begin Orc C target preamble */
@@ -127,59 +129,99 @@ void mnv3_orc_placeholder (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RE
 
 
 
-/* mnv3_orc_placeholder */
+/* mnv3_orc_accum_first_u8_f32 */
 #ifdef DISABLE_ORC
 void
-mnv3_orc_placeholder (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, int n){
+mnv3_orc_accum_first_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n){
   int i;
-  orc_int8 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr0;
   const orc_int8 * ORC_RESTRICT ptr4;
-  orc_int8 var32;
-  orc_int8 var33;
+  orc_int8 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union16 var37;
+  orc_union32 var38;
+  orc_union32 var39;
 
-  ptr0 = (orc_int8 *)d1;
+  ptr0 = (orc_union32 *)d1;
   ptr4 = (orc_int8 *)s1;
 
+    /* 4: loadpl */
+    var35.f = p1;
 
   for (i = 0; i < n; i++) {
     /* 0: loadb */
-    var32 = ptr4[i];
-    /* 1: copyb */
-    var33 = var32;
-    /* 2: storeb */
-    ptr0[i] = var33;
+    var34 = ptr4[i];
+    /* 1: convubw */
+    var37.i = (orc_uint8)var34;
+    /* 2: convuwl */
+    var38.i = (orc_uint16)var37.i;
+    /* 3: convlf */
+    var39.f = var38.i;
+    /* 5: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var39.i);
+       _src2.i = ORC_DENORMAL(var35.i);
+       _dest1.f = _src1.f * _src2.f;
+       var36.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: storel */
+    ptr0[i] = var36;
   }
 
 }
 
 #else
 static void
-_backup_mnv3_orc_placeholder (OrcExecutor * ORC_RESTRICT ex)
+_backup_mnv3_orc_accum_first_u8_f32 (OrcExecutor * ORC_RESTRICT ex)
 {
   int i;
   int n = ex->n;
-  orc_int8 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr0;
   const orc_int8 * ORC_RESTRICT ptr4;
-  orc_int8 var32;
-  orc_int8 var33;
+  orc_int8 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union16 var37;
+  orc_union32 var38;
+  orc_union32 var39;
 
-  ptr0 = (orc_int8 *)ex->arrays[0];
+  ptr0 = (orc_union32 *)ex->arrays[0];
   ptr4 = (orc_int8 *)ex->arrays[4];
 
+    /* 4: loadpl */
+    var35.i = ex->params[24];
 
   for (i = 0; i < n; i++) {
     /* 0: loadb */
-    var32 = ptr4[i];
-    /* 1: copyb */
-    var33 = var32;
-    /* 2: storeb */
-    ptr0[i] = var33;
+    var34 = ptr4[i];
+    /* 1: convubw */
+    var37.i = (orc_uint8)var34;
+    /* 2: convuwl */
+    var38.i = (orc_uint16)var37.i;
+    /* 3: convlf */
+    var39.f = var38.i;
+    /* 5: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var39.i);
+       _src2.i = ORC_DENORMAL(var35.i);
+       _dest1.f = _src1.f * _src2.f;
+       var36.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: storel */
+    ptr0[i] = var36;
   }
 
 }
 
 void
-mnv3_orc_placeholder (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, int n)
+mnv3_orc_accum_first_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n)
 {
   OrcExecutor _ex, *ex = &_ex;
   static volatile int p_inited = 0;
@@ -193,20 +235,27 @@ mnv3_orc_placeholder (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRIC
 
 #if 1
       static const orc_uint8 bc[] = {
-        1, 9, 20, 109, 110, 118, 51, 95, 111, 114, 99, 95, 112, 108, 97, 99, 
-        101, 104, 111, 108, 100, 101, 114, 11, 1, 1, 12, 1, 1, 42, 0, 4, 
-        2, 0, 
+        1, 9, 27, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 99, 99, 117, 
+        109, 95, 102, 105, 114, 115, 116, 95, 117, 56, 95, 102, 51, 50, 11, 4, 
+        4, 12, 1, 1, 17, 4, 20, 2, 20, 4, 150, 32, 4, 154, 33, 32, 
+        211, 33, 33, 202, 0, 33, 24, 2, 0, 
       };
       p = orc_program_new_from_static_bytecode (bc);
-      orc_program_set_backup_function (p, _backup_mnv3_orc_placeholder);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_first_u8_f32);
 #else
       p = orc_program_new ();
-      orc_program_set_name (p, "mnv3_orc_placeholder");
-      orc_program_set_backup_function (p, _backup_mnv3_orc_placeholder);
-      orc_program_add_destination (p, 1, "d1");
+      orc_program_set_name (p, "mnv3_orc_accum_first_u8_f32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_first_u8_f32);
+      orc_program_add_destination (p, 4, "d1");
       orc_program_add_source (p, 1, "s1");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_temporary (p, 2, "t1");
+      orc_program_add_temporary (p, 4, "t2");
 
-      orc_program_append_2 (p, "copyb", 0, ORC_VAR_D1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convubw", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_D1, ORC_VAR_T2, ORC_VAR_P1, ORC_VAR_D1);
 #endif
 
       orc_program_compile (p);
@@ -222,6 +271,424 @@ mnv3_orc_placeholder (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRIC
   ex->n = n;
   ex->arrays[ORC_VAR_D1] = d1;
   ex->arrays[ORC_VAR_S1] = (void *)s1;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_accum_u8_f32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_accum_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_int8 * ORC_RESTRICT ptr4;
+  orc_int8 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union16 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_int8 *)s1;
+
+    /* 4: loadpl */
+    var35.f = p1;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadb */
+    var34 = ptr4[i];
+    /* 1: convubw */
+    var38.i = (orc_uint8)var34;
+    /* 2: convuwl */
+    var39.i = (orc_uint16)var38.i;
+    /* 3: convlf */
+    var40.f = var39.i;
+    /* 5: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var40.i);
+       _src2.i = ORC_DENORMAL(var35.i);
+       _dest1.f = _src1.f * _src2.f;
+       var41.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: loadl */
+    var36 = ptr0[i];
+    /* 7: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var36.i);
+       _src2.i = ORC_DENORMAL(var41.i);
+       _dest1.f = _src1.f + _src2.f;
+       var37.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 8: storel */
+    ptr0[i] = var37;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_accum_u8_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_int8 * ORC_RESTRICT ptr4;
+  orc_int8 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union16 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_int8 *)ex->arrays[4];
+
+    /* 4: loadpl */
+    var35.i = ex->params[24];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadb */
+    var34 = ptr4[i];
+    /* 1: convubw */
+    var38.i = (orc_uint8)var34;
+    /* 2: convuwl */
+    var39.i = (orc_uint16)var38.i;
+    /* 3: convlf */
+    var40.f = var39.i;
+    /* 5: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var40.i);
+       _src2.i = ORC_DENORMAL(var35.i);
+       _dest1.f = _src1.f * _src2.f;
+       var41.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: loadl */
+    var36 = ptr0[i];
+    /* 7: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var36.i);
+       _src2.i = ORC_DENORMAL(var41.i);
+       _dest1.f = _src1.f + _src2.f;
+       var37.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 8: storel */
+    ptr0[i] = var37;
+  }
+
+}
+
+void
+mnv3_orc_accum_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 21, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 99, 99, 117, 
+        109, 95, 117, 56, 95, 102, 51, 50, 11, 4, 4, 12, 1, 1, 17, 4, 
+        20, 2, 20, 4, 150, 32, 4, 154, 33, 32, 211, 33, 33, 202, 33, 33, 
+        24, 200, 0, 0, 33, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_u8_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_accum_u8_f32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_u8_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 1, "s1");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_temporary (p, 2, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+
+      orc_program_append_2 (p, "convubw", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T2, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_accum_split_u8_f32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_accum_split_u8_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint8 * ORC_RESTRICT s1, float p1, float p2, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_int8 * ORC_RESTRICT ptr4;
+  orc_int8 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union16 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr1 = (orc_union32 *)d2;
+  ptr4 = (orc_int8 *)s1;
+
+    /* 4: loadpl */
+    var36.f = p1;
+    /* 9: loadpl */
+    var39.f = p2;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadb */
+    var35 = ptr4[i];
+    /* 1: convubw */
+    var41.i = (orc_uint8)var35;
+    /* 2: convuwl */
+    var42.i = (orc_uint16)var41.i;
+    /* 3: convlf */
+    var43.f = var42.i;
+    /* 5: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var43.i);
+       _src2.i = ORC_DENORMAL(var36.i);
+       _dest1.f = _src1.f * _src2.f;
+       var44.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: loadl */
+    var37 = ptr0[i];
+    /* 7: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var44.i);
+       _dest1.f = _src1.f + _src2.f;
+       var38.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 8: storel */
+    ptr0[i] = var38;
+    /* 10: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var43.i);
+       _src2.i = ORC_DENORMAL(var39.i);
+       _dest1.f = _src1.f * _src2.f;
+       var40.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 11: storel */
+    ptr1[i] = var40;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_accum_split_u8_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_int8 * ORC_RESTRICT ptr4;
+  orc_int8 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union16 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr1 = (orc_union32 *)ex->arrays[1];
+  ptr4 = (orc_int8 *)ex->arrays[4];
+
+    /* 4: loadpl */
+    var36.i = ex->params[24];
+    /* 9: loadpl */
+    var39.i = ex->params[25];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadb */
+    var35 = ptr4[i];
+    /* 1: convubw */
+    var41.i = (orc_uint8)var35;
+    /* 2: convuwl */
+    var42.i = (orc_uint16)var41.i;
+    /* 3: convlf */
+    var43.f = var42.i;
+    /* 5: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var43.i);
+       _src2.i = ORC_DENORMAL(var36.i);
+       _dest1.f = _src1.f * _src2.f;
+       var44.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: loadl */
+    var37 = ptr0[i];
+    /* 7: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var44.i);
+       _dest1.f = _src1.f + _src2.f;
+       var38.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 8: storel */
+    ptr0[i] = var38;
+    /* 10: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var43.i);
+       _src2.i = ORC_DENORMAL(var39.i);
+       _dest1.f = _src1.f * _src2.f;
+       var40.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 11: storel */
+    ptr1[i] = var40;
+  }
+
+}
+
+void
+mnv3_orc_accum_split_u8_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint8 * ORC_RESTRICT s1, float p1, float p2, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 27, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 99, 99, 117, 
+        109, 95, 115, 112, 108, 105, 116, 95, 117, 56, 95, 102, 51, 50, 11, 4, 
+        4, 11, 4, 4, 12, 1, 1, 17, 4, 17, 4, 20, 2, 20, 4, 20, 
+        4, 150, 32, 4, 154, 33, 32, 211, 33, 33, 202, 34, 33, 24, 200, 0, 
+        0, 34, 202, 1, 33, 25, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_split_u8_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_accum_split_u8_f32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_split_u8_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_destination (p, 4, "d2");
+      orc_program_add_source (p, 1, "s1");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_parameter_float (p, 4, "p2");
+      orc_program_add_temporary (p, 2, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+      orc_program_add_temporary (p, 4, "t3");
+
+      orc_program_append_2 (p, "convubw", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T3, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_D2, ORC_VAR_T2, ORC_VAR_P2, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_D2] = d2;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p2;
+    ex->params[ORC_VAR_P2] = tmp.i;
+  }
 
   func = c->exec;
   func (ex);

@@ -81,7 +81,9 @@ typedef union { orc_int64 i; double f; orc_int32 x2[2]; float x2f[2]; orc_int16 
 #endif
 #endif
 
-void mnv3_orc_placeholder (orc_uint8 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, int n);
+void mnv3_orc_accum_first_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_u8_f32 (float * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_split_u8_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint8 * ORC_RESTRICT s1, float p1, float p2, int n);
 
 #ifdef __cplusplus
 }
