@@ -18,7 +18,7 @@ typedef struct {
   int input_size, num_classes, n_inputs;
 } Fixture;
 
-static const char *fixtures_dir;
+static gchar *fixtures_dir;
 
 static void
 test_fixture (gconstpointer data)
@@ -125,6 +125,7 @@ main (int argc, char **argv)
     g_error ("cannot read %s: %s", list_path, error->message);
   gchar **lines = g_strsplit (list, "\n", -1);
   int n = 0;
+  GPtrArray *all = g_ptr_array_new ();
   for (gchar ** l = lines; *l; l++) {
     gchar **f = g_strsplit_set (*l, " \t", -1);
     if (**l && **l != '#' && g_strv_length (f) >= 8) {
@@ -135,6 +136,7 @@ main (int argc, char **argv)
       fx->n_inputs = atoi (f[6]);
       gchar *path = g_strdup_printf ("/graph/parity/%s", fx->name);
       g_test_add_data_func (path, fx, test_fixture);
+      g_ptr_array_add (all, fx);
       g_free (path);
       n++;
     }
@@ -143,7 +145,15 @@ main (int argc, char **argv)
   g_assert_cmpint (n, >, 0);
   g_test_add_func ("/graph/top-k", test_top_k);
   int ret = g_test_run ();
+  for (guint i = 0; i < all->len; i++) {
+    Fixture *fx = g_ptr_array_index (all, i);
+    g_free (fx->name);
+    g_free (fx);
+  }
+  g_ptr_array_free (all, TRUE);
   g_strfreev (lines);
   g_free (list);
+  g_free (list_path);
+  g_free (fixtures_dir);
   return ret;
 }
