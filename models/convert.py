@@ -105,6 +105,10 @@ def layers_to_tensors(layers, fmt):
                 "the 1x1 project conv of block %d" % (len(blocks) + 1), proj, "layer %d" % i)
         i += 1
         blocks.append((expand, dw, se, proj))
+    nb = len(blocks)
+    if nb not in (11, 15):
+        raise FormatError("not a MobileNetV3 graph: expected 15 (large) or 11 (small) bneck blocks, "
+                          "found %d" % nb)
     head = at(i)
     _expect(head is not None and head.is_1x1() and not head.pooled,
             "a bneck block (1x1 expand + depthwise) or the 1x1 head conv", head, "layer %d" % i)
@@ -114,14 +118,7 @@ def layers_to_tensors(layers, fmt):
                 "a classifier layer (1x1 conv on the pooled map or fully connected)", c, "layer %d" % j)
     _expect(i + 3 == n, "the end of the graph after the classifier", at(i + 3), "layer %d" % (i + 3))
 
-    nb = len(blocks)
-    if nb == 15:
-        base = "large"
-    elif nb == 11:
-        base = "small"
-    else:
-        raise FormatError("not a MobileNetV3 graph: expected 15 (large) or 11 (small) bneck blocks, "
-                          "found %d" % nb)
+    base = "large" if nb == 15 else "small"
     has_se = [b[2] is not None for b in blocks]
     kernels = [b[1].k for b in blocks]
     if not any(has_se) and all(k == 3 for k in kernels):
@@ -506,7 +503,7 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
     except OSError as e:
         raise FormatError("cannot read %s: %s" % (inp, e.strerror))
     if not data:
-        raise FormatError("%s is empty" % inp)
+        raise FormatError("empty file")
     fmt = detect(inp, data)
     reader = {"tflite": read_tflite, "onnx": read_onnx, "pth": read_pth}[fmt]
     got_arch, tensors, info = reader(inp, data)
