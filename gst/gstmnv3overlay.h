@@ -1,0 +1,25 @@
+/* mnv3classify: classification results drawn as a video overlay
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Renders "label 87.5%" lines with a built-in bitmap font into a
+ * GstVideoOverlayComposition (attached as meta or blended by the element).
+ */
+#ifndef __GST_MNV3_OVERLAY_H__
+#define __GST_MNV3_OVERLAY_H__
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+G_BEGIN_DECLS
+
+GstVideoOverlayComposition *gst_mnv3_overlay_render (const gchar * const *labels,
+                                                     const gfloat * scores,
+                                                     guint n,
+                                                     gint frame_width,
+                                                     gint frame_height,
+                                                     const GstVideoRectangle * box);
+
+G_END_DECLS
+
+#endif /* __GST_MNV3_OVERLAY_H__ */

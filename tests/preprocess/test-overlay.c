@@ -1,0 +1,181 @@
+/* mnv3classify: tests of the label overlay rendering and blending
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The rendered rectangle is non-empty and inside the frame for frames from
+ * 1x1 to 4K and anchors anywhere (including off the frame); the text scales
+ * with the frame height; blending it into a frame of every format changes
+ * pixels only inside the rectangle (for subsampled chroma: only samples
+ * whose block touches it) and does change some.
+ */
+#include <string.h>
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include "gstmnv3overlay.h"
+
+static gint failures = 0;
+
+#define FAIL(...) G_STMT_START { failures++; g_printerr ("FAIL: "); \
+    g_printerr (__VA_ARGS__); g_printerr ("\n"); } G_STMT_END
+
+static const gchar *labels[] = { "tabby, tabby cat", "Egyptian cat",
+  "tiger cat"
+};
+static const gfloat scores[] = { 0.875f, 0.0625f, 0.01f };
+
+static gboolean
+get_rect (GstVideoOverlayComposition * comp, gint * x, gint * y, guint * w,
+    guint * h)
+{
+  if (comp == NULL || gst_video_overlay_composition_n_rectangles (comp) != 1)
+    return FALSE;
+  GstVideoOverlayRectangle *r =
+      gst_video_overlay_composition_get_rectangle (comp, 0);
+  return gst_video_overlay_rectangle_get_render_rectangle (r, x, y, w, h);
+}
+
+static void
+test_geometry (void)
+{
+  static const gint sizes[][2] = { {1, 1}, {3, 7}, {16, 16}, {320, 240},
+  {640, 480}, {1280, 720}, {1920, 1080}, {3840, 2160}
+  };
+
+  if (gst_mnv3_overlay_render (labels, scores, 0, 640, 480, NULL) != NULL)
+    FAIL ("n = 0 must give NULL");
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    gint fw = sizes[s][0], fh = sizes[s][1];
+    GstVideoRectangle boxes[] = { {0, 0, fw, fh}, {fw / 2, fh / 3, 10, 10},
+    {fw - 1, fh - 1, 5, 5}, {-20, -30, 50, 50}, {fw + 100, fh + 100, 1, 1}
+    };
+    for (guint b = 0; b <= G_N_ELEMENTS (boxes); b++)
+      for (guint n = 1; n <= 3; n++) {
+        const GstVideoRectangle *box = b < G_N_ELEMENTS (boxes) ?
+            &boxes[b] : NULL;
+        GstVideoOverlayComposition *comp =
+            gst_mnv3_overlay_render (labels, scores, n, fw, fh, box);
+        gint x, y;
+        guint w, h;
+        if (!get_rect (comp, &x, &y, &w, &h)) {
+          FAIL ("%dx%d box %u n %u: no rectangle", fw, fh, b, n);
+        } else if (w == 0 || h == 0 || x < 0 || y < 0 ||
+            x + (gint) w > fw || y + (gint) h > fh) {
+          FAIL ("%dx%d box %u n %u: rectangle %d,%d %ux%u outside", fw, fh,
+              b, n, x, y, w, h);
+        }
+        if (box == NULL && (x != 0 || y != 0))
+          FAIL ("%dx%d: NULL box not anchored at 0,0", fw, fh);
+        if (comp)
+          gst_video_overlay_composition_unref (comp);
+      }
+  }
+
+  /* readable at every size: one line is about frame_height / 24 or more,
+   * and not taller than a fifth of the frame from 240p up */
+  static const gint heights[] = { 240, 480, 720, 1080, 2160 };
+  for (guint i = 0; i < G_N_ELEMENTS (heights); i++) {
+    gint fh = heights[i], fw = fh * 16 / 9;
+    GstVideoOverlayComposition *comp =
+        gst_mnv3_overlay_render (labels, scores, 1, fw, fh, NULL);
+    gint x, y;
+    guint w, h;
+    g_assert (get_rect (comp, &x, &y, &w, &h));
+    g_print ("%dx%d: one line -> %ux%u\n", fw, fh, w, h);
+    if ((gint) h < fh / 24 || (gint) h < 12 || (gint) h > fh / 5)
+      FAIL ("%dx%d: line box height %u not readable", fw, fh, h);
+    gst_video_overlay_composition_unref (comp);
+  }
+}
+
+static void
+test_blend (void)
+{
+  static const GstVideoFormat formats[] = {
+    GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx,
+    GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB, GST_VIDEO_FORMAT_xBGR,
+    GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRA, GST_VIDEO_FORMAT_ARGB,
+    GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_YV12,
+    GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
+    GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_GRAY8,
+  };
+  const gint fw = 321, fh = 243;
+  GstVideoRectangle box = { 37, 21, 100, 100 };
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    GstVideoInfo info;
+    GstVideoFrame frame, before;
+    GstBuffer *buf, *ref;
+    gint rx, ry;
+    guint rw, rh;
+    gint changed_inside = 0, changed_outside = 0;
+
+    gst_video_info_set_format (&info, formats[f], fw, fh);
+    buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+    gst_buffer_memset (buf, 0, 0x80, info.size);
+    ref = gst_buffer_copy_deep (buf);
+
+    GstVideoOverlayComposition *comp =
+        gst_mnv3_overlay_render (labels, scores, 3, fw, fh, &box);
+    g_assert (get_rect (comp, &rx, &ry, &rw, &rh));
+    g_assert (gst_video_frame_map (&frame, &info, buf, GST_MAP_READWRITE));
+    if (!gst_video_overlay_composition_blend (comp, &frame))
+      FAIL ("%s: blend failed", gst_video_format_to_string (formats[f]));
+    g_assert (gst_video_frame_map (&before, &info, ref, GST_MAP_READ));
+
+    for (guint k = 0; k < GST_VIDEO_FRAME_N_COMPONENTS (&frame); k++) {
+      gint pl = GST_VIDEO_FRAME_COMP_PLANE (&frame, k);
+      gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, k);
+      gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (info.finfo, k);
+      gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (info.finfo, k);
+      for (gint y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&frame, k); y++) {
+        const guint8 *a = (const guint8 *) GST_VIDEO_FRAME_COMP_DATA (&frame,
+            k) + (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, pl);
+        const guint8 *b = (const guint8 *) GST_VIDEO_FRAME_COMP_DATA (&before,
+            k) + (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&before, pl);
+        for (gint x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH (&frame, k); x++) {
+          if (a[x * ps] == b[x * ps])
+            continue;
+          /* the luma-resolution block of this sample */
+          gint x0 = x << ws, x1 = (x + 1) << ws;
+          gint y0 = y << hs, y1 = (y + 1) << hs;
+          if (x1 > rx && x0 < rx + (gint) rw && y1 > ry && y0 < ry + (gint) rh)
+            changed_inside++;
+          else
+            changed_outside++;
+        }
+      }
+    }
+    g_print ("%-5s rect %d,%d %ux%u: %d samples changed inside, %d outside\n",
+        gst_video_format_to_string (formats[f]), rx, ry, rw, rh,
+        changed_inside, changed_outside);
+    if (changed_outside > 0)
+      FAIL ("%s: %d samples changed outside the rectangle",
+          gst_video_format_to_string (formats[f]), changed_outside);
+    if (changed_inside < (gint) (rw * rh) / 4)
+      FAIL ("%s: only %d samples changed inside",
+          gst_video_format_to_string (formats[f]), changed_inside);
+
+    gst_video_frame_unmap (&before);
+    gst_video_frame_unmap (&frame);
+    gst_video_overlay_composition_unref (comp);
+    gst_buffer_unref (buf);
+    gst_buffer_unref (ref);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (&argc, &argv);
+  test_geometry ();
+  test_blend ();
+  if (failures) {
+    g_printerr ("%d failures\n", failures);
+    return 1;
+  }
+  g_print ("all passed\n");
+  return 0;
+}
