@@ -64,8 +64,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 # -- 1. mnv3 ------------------------------------------------------------------------------------
 if [ $# -ge 1 ]; then
-  MNV3=$1
-  [ -x "$MNV3" ] || die "$MNV3 is not an executable"
+  [ -x "$1" ] || die "$1 is not an executable"
+  MNV3=$(realpath "$1")
 else
   if [ ! -f "$BUILD/build.ninja" ]; then
     echo "== meson setup $BUILD -Dgst=disabled"
