@@ -86,8 +86,7 @@ draw_text (guint8 * img, gint stride, gint w, gint h, gint x, gint y,
  */
 GstVideoOverlayComposition *
 gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
-    guint n, gint frame_width, gint frame_height,
-    const GstVideoRectangle * box)
+    guint n, gint frame_width, gint frame_height, const GstVideoRectangle * box)
 {
   GstVideoOverlayComposition *comp;
   GstVideoOverlayRectangle *rect;
@@ -118,7 +117,7 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
   x0 = box ? CLAMP (box->x, 0, frame_width - 1) : 0;
   y0 = box ? CLAMP (box->y, 0, frame_height - 1) : 0;
   w = max_chars * GST_MNV3_FONT_WIDTH * scale + 2 * pad;
-  h = (gint) n * line_h - 2 * scale + 2 * pad;
+  h = line_h * (gint) n - 2 * scale + 2 * pad;
   /* clip to the frame */
   w = MIN (w, frame_width - x0);
   h = MIN (h, frame_height - y0);

@@ -51,6 +51,7 @@ typedef struct
 {
   gint n;
   gint cap;                     /* capacity of w */
+  gint taps;                    /* max count[i] (horizontal tables) */
   gint *start;
   gint *count;
   gint *off;
@@ -75,13 +76,19 @@ typedef struct
   gint pstride;
   gint n;
   gint comp[3];
+  /* vector path: per output, chunks of 4 weights expanded over the
+   * interleaved floats of the tap window (see hpass_vec) */
+  gint chunks;
+  gint wv_cap;
+  gfloat *wv;
 } Mnv3Group;
 
-typedef void (*Mnv3AccumFirst) (gfloat * d, const guint8 * s, gfloat w,
-    gint n);
+typedef void (*Mnv3AccumFirst) (gfloat * d, const guint8 * s, gfloat w, gint n);
 typedef void (*Mnv3Accum) (gfloat * d, const guint8 * s, gfloat w, gint n);
 typedef void (*Mnv3AccumSplit) (gfloat * d1, gfloat * d2, const guint8 * s,
     gfloat w1, gfloat w2, gint n);
+typedef void (*Mnv3HPass) (GstMnv3Preprocess * pp, const Mnv3Group * gr,
+    const gfloat * acc, gint span0, gint n);
 
 struct _GstMnv3Preprocess
 {
@@ -116,6 +123,7 @@ struct _GstMnv3Preprocess
   Mnv3AccumFirst accum_first;
   Mnv3Accum accum;
   Mnv3AccumSplit accum_split;
+  Mnv3HPass hpass;
   const gchar *path;
 };
 
@@ -170,6 +178,11 @@ accum_split_orc (gfloat * d1, gfloat * d2, const guint8 * s, gfloat w1,
   mnv3_orc_accum_split_u8_f32 (d1, d2, s, w1, w2, n);
 }
 
+static void gst_mnv3_preprocess_hpass_c (GstMnv3Preprocess * pp,
+    const Mnv3Group * gr, const gfloat * acc, gint span0, gint n);
+static void hpass_vec (GstMnv3Preprocess * pp, const Mnv3Group * gr,
+    const gfloat * acc, gint span0, gint n);
+
 /* ---- tables ---- */
 
 static void
@@ -196,6 +209,41 @@ tab_clear (Mnv3Tab * t)
 /* Output i of n covers [s0 + i * scale, s0 + (i + 1) * scale) of a line of
  * limit samples, scale = (s1 - s0) / n; each sample weighs the length of its
  * overlap divided by scale. At most (s1 - s0) + 2n weights. */
+static void tab_build (Mnv3Tab * t, gdouble s0, gdouble s1, gint n, gint limit);
+
+/* The same with every output widened to the same number of taps (zero
+ * weights; the window shifted left where it would pass the line's end), so
+ * the horizontal pass runs fixed-length loops. Needs n * taps <= cap. */
+static void
+tab_build_fixed (Mnv3Tab * t, gdouble s0, gdouble s1, gint n, gint limit)
+{
+  gint taps = 0;
+
+  tab_build (t, s0, s1, n, limit);
+  for (gint i = 0; i < n; i++)
+    taps = MAX (taps, t->count[i]);
+  g_assert (taps <= limit);
+  g_assert (n * taps <= t->cap);
+  /* rewrite back to front so that the packed weights are not overwritten */
+  for (gint i = n - 1; i >= 0; i--) {
+    gint start = MIN (t->start[i], limit - taps);
+    gint lead = t->start[i] - start;
+    const gfloat *w = t->w + t->off[i];
+    gfloat *dst = t->w + (gsize) i * taps;
+    gint cnt = t->count[i];
+    /* off[i] <= i * taps, and outputs before i lie below off[i] */
+    memmove (dst + lead, w, cnt * sizeof (gfloat));
+    for (gint k = 0; k < lead; k++)
+      dst[k] = 0.0f;
+    for (gint k = lead + cnt; k < taps; k++)
+      dst[k] = 0.0f;
+    t->start[i] = start;
+    t->count[i] = taps;
+    t->off[i] = i * taps;
+  }
+  t->taps = taps;
+}
+
 static void
 tab_build (Mnv3Tab * t, gdouble s0, gdouble s1, gint n, gint limit)
 {
@@ -280,6 +328,8 @@ free_buffers (GstMnv3Preprocess * pp)
   }
   for (gint c = 0; c < 3; c++)
     g_clear_pointer (&pp->hrow[c], g_free);
+  for (gint g = 0; g < 3; g++)
+    g_clear_pointer (&pp->group[g].wv, g_free);
   pp->tab_valid = FALSE;
   pp->configured = FALSE;
 }
@@ -385,8 +435,8 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     c->hsub = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, k);
     g_assert (c->wsub <= 1 && c->hsub <= 1);
     pp->plane_hsub[c->plane] = c->hsub;
-    gint bytes = c->offset +
-        c->pstride * (GST_VIDEO_SUB_SCALE (c->wsub, width) - 1) + 1;
+    /* whole pixel groups (the horizontal windows span them) */
+    gint bytes = c->pstride * GST_VIDEO_SUB_SCALE (c->wsub, width);
     pp->plane_bytes[c->plane] = MAX (pp->plane_bytes[c->plane], bytes);
   }
 
@@ -432,15 +482,25 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
   for (gint s = 0; s < 2; s++) {
     gint w = GST_VIDEO_SUB_SCALE (s, width);
     gint h = GST_VIDEO_SUB_SCALE (s, height);
-    tab_alloc (&pp->htab[s], out_size, w + 2 * out_size + 4);
+    tab_alloc (&pp->htab[s], out_size, w + 3 * out_size + 4);
     tab_alloc (&pp->vtab[s], out_size, h + 2 * out_size + 4);
   }
   for (gint p = 0; p < pp->n_planes; p++) {
-    pp->acc[p][0] = g_new0 (gfloat, pp->plane_bytes[p]);
-    pp->acc[p][1] = g_new0 (gfloat, pp->plane_bytes[p]);
+    /* + 16: the vector pass reads whole 4-float chunks past a window */
+    pp->acc[p][0] = g_new0 (gfloat, pp->plane_bytes[p] + 16);
+    pp->acc[p][1] = g_new0 (gfloat, pp->plane_bytes[p] + 16);
   }
   for (gint c = 0; c < 3; c++)
     pp->hrow[c] = g_new0 (gfloat, out_size);
+  /* expanded weights of the vector horizontal pass: taps <= sw / dw + 2 and
+   * sw / dw <= 1.5 * max (width, height) / out_size (letterbox rounding) */
+  for (gint g = 0; g < pp->n_groups; g++) {
+    Mnv3Group *gr = &pp->group[g];
+    gint taps_max = (3 * MAX (width, height)) / (2 * out_size) + 3;
+    gint chunks_max = (gr->pstride * taps_max + 11) / 12 * 3 + 3;
+    gr->wv_cap = out_size * chunks_max * 4;
+    gr->wv = g_new0 (gfloat, gr->wv_cap);
+  }
   pp->tab_valid = FALSE;
 
   pp->use_orc = use_orc;
@@ -448,6 +508,7 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     pp->accum_first = accum_first_orc;
     pp->accum = accum_orc;
     pp->accum_split = accum_split_orc;
+    pp->hpass = hpass_vec;
 #ifdef HAVE_ORC
     pp->path = "orc";
 #else
@@ -457,6 +518,7 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     pp->accum_first = gst_mnv3_preprocess_accum_first_c;
     pp->accum = gst_mnv3_preprocess_accum_c;
     pp->accum_split = gst_mnv3_preprocess_accum_split_c;
+    pp->hpass = gst_mnv3_preprocess_hpass_c;
     pp->path = "c";
   }
   GST_DEBUG ("%s %dx%d -> %dx%d, crop mode %d: %s path (%d planes, %d "
@@ -487,75 +549,162 @@ fill_black (GstMnv3Preprocess * pp, gfloat * out, gint y, gint x, gint n)
   }
 }
 
-/* Horizontal pass of one group: hrow[comp][j] for the n outputs. acc holds
- * the plane's bytes from byte span0 on. */
+/* Horizontal pass of one group, plain C: hrow[comp][j] for the n outputs.
+ * acc holds the plane's floats from byte span0 on. This is the oracle. */
 static void
-hpass (GstMnv3Preprocess * pp, const Mnv3Group * gr, const gfloat * acc,
-    gint span0, gint n)
+gst_mnv3_preprocess_hpass_c (GstMnv3Preprocess * pp, const Mnv3Group * gr,
+    const gfloat * acc, gint span0, gint n)
 {
   const Mnv3Tab *t = &pp->htab[gr->wsub];
-  const gint ps = gr->pstride;
+  const gint ps = gr->pstride, taps = t->taps;
 
-  if (gr->n == 3) {
-    const gfloat *a0 = acc + pp->comp[gr->comp[0]].offset - span0;
-    const gfloat *a1 = acc + pp->comp[gr->comp[1]].offset - span0;
-    const gfloat *a2 = acc + pp->comp[gr->comp[2]].offset - span0;
-    gfloat *h0 = pp->hrow[gr->comp[0]];
-    gfloat *h1 = pp->hrow[gr->comp[1]];
-    gfloat *h2 = pp->hrow[gr->comp[2]];
+  for (gint c = 0; c < gr->n; c++) {
+    const gfloat *a0 = acc + pp->comp[gr->comp[c]].offset - span0;
+    gfloat *h0 = pp->hrow[gr->comp[c]];
     for (gint j = 0; j < n; j++) {
-      const gfloat *w = t->w + t->off[j];
-      gint i = t->start[j] * ps;
-      gfloat s0 = 0.0f, s1 = 0.0f, s2 = 0.0f;
-      for (gint k = 0; k < t->count[j]; k++, i += ps) {
-        s0 += w[k] * a0[i];
-        s1 += w[k] * a1[i];
-        s2 += w[k] * a2[i];
-      }
-      h0[j] = s0;
-      h1[j] = s1;
-      h2[j] = s2;
+      const gfloat *w = t->w + (gsize) j * taps;
+      const gfloat *a = a0 + t->start[j] * ps;
+      gfloat sum = 0.0f;
+      for (gint k = 0; k < taps; k++)
+        sum += w[k] * a[k * ps];
+      h0[j] = sum;
     }
-  } else if (gr->n == 2) {
-    const gfloat *a0 = acc + pp->comp[gr->comp[0]].offset - span0;
-    const gfloat *a1 = acc + pp->comp[gr->comp[1]].offset - span0;
-    gfloat *h0 = pp->hrow[gr->comp[0]];
-    gfloat *h1 = pp->hrow[gr->comp[1]];
-    for (gint j = 0; j < n; j++) {
-      const gfloat *w = t->w + t->off[j];
-      gint i = t->start[j] * ps;
-      gfloat s0 = 0.0f, s1 = 0.0f;
-      for (gint k = 0; k < t->count[j]; k++, i += ps) {
-        s0 += w[k] * a0[i];
-        s1 += w[k] * a1[i];
-      }
-      h0[j] = s0;
-      h1[j] = s1;
-    }
-  } else {
-    const gfloat *a0 = acc + pp->comp[gr->comp[0]].offset - span0;
-    gfloat *h0 = pp->hrow[gr->comp[0]];
+  }
+}
+
+/* The vector pass treats the taps window of output j as the ps * taps
+ * interleaved floats acc[ps * start[j] ...] and multiplies them by weights
+ * expanded to the same layout (w[m / ps] at float m, zero past the window)
+ * in chunks of 4 floats (12 for ps 3, the period of 3 and 4). Float m
+ * belongs to the component at byte offset m % ps, so each component is the
+ * sum of the lanes congruent to its offset. */
+static void
+expand_weights (Mnv3Group * gr, const Mnv3Tab * t, gint n)
+{
+  const gint ps = gr->pstride, taps = t->taps;
+  const gint period = ps == 3 ? 3 : 1;
+
+  gr->chunks = (ps * taps + 4 * period - 1) / (4 * period) * period;
+  g_assert ((gsize) n * gr->chunks * 4 <= (gsize) gr->wv_cap);
+  for (gint j = 0; j < n; j++) {
+    gfloat *wv = gr->wv + (gsize) j * gr->chunks * 4;
+    for (gint m = 0; m < gr->chunks * 4; m++)
+      wv[m] = m < ps * taps ? t->w[(gsize) j * taps + m / ps] : 0.0f;
+  }
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+typedef gfloat v4sf __attribute__((vector_size (16)));
+
+/* (v[2], v[3], v[0], v[1]) */
+static inline v4sf
+swap_halves (v4sf v)
+{
+  v4sf r = { v[2], v[3], v[0], v[1] };
+  return r;
+}
+
+static inline v4sf
+load4 (const gfloat * p)
+{
+  v4sf v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+/* ps and chunks are compile-time constants in the specialized copies
+ * (chunks 0 = run-time gr->chunks) so that the loops unroll and the lanes
+ * stay in registers. */
+static inline __attribute__((always_inline))
+     void hpass_vec_ps (GstMnv3Preprocess * pp, const Mnv3Group * gr,
+    const gfloat * acc, gint span0, gint n, const gint ps, const gint cconst)
+{
+  const Mnv3Tab *t = &pp->htab[gr->wsub];
+  const gint chunks = cconst ? cconst : gr->chunks;
+  const gint period = ps == 3 ? 3 : 1;
+  gint lane0[3];
+  gfloat *h[3];
+
+  for (gint c = 0; c < gr->n; c++) {
+    lane0[c] = pp->comp[gr->comp[c]].offset % ps;
+    h[c] = pp->hrow[gr->comp[c]];
+  }
+  for (gint j = 0; j < n; j++) {
+    const gfloat *a = acc + t->start[j] * ps - span0;
+    const gfloat *wv = gr->wv + (gsize) j * chunks * 4;
+    v4sf v[3] = { {0}, {0}, {0} };
+
+    for (gint k = 0; k < chunks; k += period)
+      for (gint q = 0; q < period; q++)
+        v[q] += load4 (wv + 4 * (k + q)) * load4 (a + 4 * (k + q));
     if (ps == 1) {
-      for (gint j = 0; j < n; j++) {
-        const gfloat *w = t->w + t->off[j];
-        const gfloat *a = a0 + t->start[j];
-        gfloat s0 = 0.0f;
-        for (gint k = 0; k < t->count[j]; k++)
-          s0 += w[k] * a[k];
-        h0[j] = s0;
-      }
+      h[0][j] = (v[0][0] + v[0][2]) + (v[0][1] + v[0][3]);
+    } else if (ps == 2) {
+      v4sf u = v[0] + swap_halves (v[0]);
+      for (gint c = 0; c < gr->n; c++)
+        h[c][j] = u[lane0[c]];
+    } else if (ps == 4) {
+      for (gint c = 0; c < gr->n; c++)
+        h[c][j] = v[0][lane0[c]];
     } else {
-      for (gint j = 0; j < n; j++) {
-        const gfloat *w = t->w + t->off[j];
-        gint i = t->start[j] * ps;
-        gfloat s0 = 0.0f;
-        for (gint k = 0; k < t->count[j]; k++, i += ps)
-          s0 += w[k] * a0[i];
-        h0[j] = s0;
+      for (gint c = 0; c < gr->n; c++) {
+        gfloat sum = 0.0f;
+        for (gint m = lane0[c]; m < 12; m += 3)
+          sum += v[m / 4][m % 4];
+        h[c][j] = sum;
       }
     }
   }
 }
+
+static void
+hpass_vec (GstMnv3Preprocess * pp, const Mnv3Group * gr, const gfloat * acc,
+    gint span0, gint n)
+{
+  const gint ch = gr->chunks;
+
+  switch (gr->pstride) {
+    case 1:
+      if (ch == 1)
+        hpass_vec_ps (pp, gr, acc, span0, n, 1, 1);
+      else if (ch == 2)
+        hpass_vec_ps (pp, gr, acc, span0, n, 1, 2);
+      else if (ch == 3)
+        hpass_vec_ps (pp, gr, acc, span0, n, 1, 3);
+      else if (ch == 4)
+        hpass_vec_ps (pp, gr, acc, span0, n, 1, 4);
+      else
+        hpass_vec_ps (pp, gr, acc, span0, n, 1, 0);
+      break;
+    case 2:
+      if (ch == 1)
+        hpass_vec_ps (pp, gr, acc, span0, n, 2, 1);
+      else if (ch == 2)
+        hpass_vec_ps (pp, gr, acc, span0, n, 2, 2);
+      else if (ch == 3)
+        hpass_vec_ps (pp, gr, acc, span0, n, 2, 3);
+      else
+        hpass_vec_ps (pp, gr, acc, span0, n, 2, 0);
+      break;
+    case 3:
+      hpass_vec_ps (pp, gr, acc, span0, n, 3, 0);
+      break;
+    case 4:
+      hpass_vec_ps (pp, gr, acc, span0, n, 4, 0);
+      break;
+    default:
+      gst_mnv3_preprocess_hpass_c (pp, gr, acc, span0, n);
+      break;
+  }
+}
+#else
+static void
+hpass_vec (GstMnv3Preprocess * pp, const Mnv3Group * gr, const gfloat * acc,
+    gint span0, gint n)
+{
+  gst_mnv3_preprocess_hpass_c (pp, gr, acc, span0, n);
+}
+#endif
 
 static void
 compute_geometry (GstMnv3Preprocess * pp, const GstVideoRectangle * r,
@@ -643,11 +792,13 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
       memcmp (&dst, &pp->tab_dst, sizeof (dst)) != 0) {
     for (gint s = 0; s < 2; s++) {
       gdouble f = 1.0 / (1 << s);
-      tab_build (&pp->htab[s], src.x * f, (src.x + src.w) * f, dst.w,
+      tab_build_fixed (&pp->htab[s], src.x * f, (src.x + src.w) * f, dst.w,
           GST_VIDEO_SUB_SCALE (s, width));
       tab_build (&pp->vtab[s], src.y * f, (src.y + src.h) * f, dst.h,
           GST_VIDEO_SUB_SCALE (s, height));
     }
+    for (gint g = 0; g < pp->n_groups; g++)
+      expand_weights (&pp->group[g], &pp->htab[pp->group[g].wsub], dst.w);
     pp->tab_src = src;
     pp->tab_dst = dst;
     pp->tab_valid = TRUE;
@@ -665,9 +816,8 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
     const Mnv3Tab *t = &pp->htab[c->wsub];
     gint first = t->start[0];
     gint last = t->start[dst.w - 1] + t->count[dst.w - 1] - 1;
-    span0[c->plane] = MIN (span0[c->plane], c->offset + c->pstride * first);
-    span1[c->plane] = MAX (span1[c->plane],
-        c->offset + c->pstride * last + 1);
+    span0[c->plane] = MIN (span0[c->plane], c->pstride * first);
+    span1[c->plane] = MAX (span1[c->plane], c->pstride * (last + 1));
   }
 
   for (gint y = 0; y < dst.y; y++)
@@ -718,8 +868,8 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
     /* horizontal pass */
     for (gint g = 0; g < pp->n_groups; g++) {
       const Mnv3Group *gr = &pp->group[g];
-      hpass (pp, gr, pp->acc[gr->plane][cur[gr->plane]], span0[gr->plane],
-          dst.w);
+      pp->hpass (pp, gr, pp->acc[gr->plane][cur[gr->plane]],
+          span0[gr->plane], dst.w);
     }
     for (gint p = 0; p < pp->n_planes; p++)
       cur[p] ^= 1;
@@ -738,10 +888,15 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
       }
     } else {
       const gfloat *h0 = pp->hrow[0], *h1 = pp->hrow[1], *h2 = pp->hrow[2];
+      const gfloat a00 = pp->a[0][0], a01 = pp->a[0][1], a02 = pp->a[0][2];
+      const gfloat a10 = pp->a[1][0], a11 = pp->a[1][1], a12 = pp->a[1][2];
+      const gfloat a20 = pp->a[2][0], a21 = pp->a[2][1], a22 = pp->a[2][2];
+      const gfloat b0 = pp->b[0], b1 = pp->b[1], b2 = pp->b[2];
       for (gint j = 0; j < dst.w; j++) {
-        for (gint c = 0; c < 3; c++)
-          o[3 * j + c] = pp->a[c][0] * h0[j] + pp->a[c][1] * h1[j] +
-              pp->a[c][2] * h2[j] + pp->b[c];
+        gfloat c0 = h0[j], c1 = h1[j], c2 = h2[j];
+        o[3 * j + 0] = a00 * c0 + a01 * c1 + a02 * c2 + b0;
+        o[3 * j + 1] = a10 * c0 + a11 * c1 + a12 * c2 + b1;
+        o[3 * j + 2] = a20 * c0 + a21 * c1 + a22 * c2 + b2;
       }
     }
   }

@@ -3,10 +3,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * 1. ORC vs C: every format, odd sizes (1x1 ... 641x479), padded strides and
- *    offsets, every crop mode, whole frame and a region; within 1e-6. Both
- *    paths run the same float operations in the same order (mul then add per
- *    source row, shared horizontal pass), so they agree to the last bit on
- *    x86; the tolerance covers FMA contraction on other targets.
+ *    offsets, every crop mode, whole frame and a region. The vertical pass
+ *    is the same float mul-then-add in ORC and C, bit for bit; the fast
+ *    path's horizontal pass sums 4 lanes at a time, so its sums are
+ *    reassociated. Over up to ~130 taps of values up to 255 that moves the
+ *    raw sum by a few float ulps of 255 (~1e-5 each) and the normalized
+ *    value (divided by 255 * std, ~57) by up to ~2e-6: hence |d| <= 1e-5 +
+ *    1e-5 |want|, still 1/1700 of one 8-bit code value.
  * 2. C path vs an independent double-precision reference written from the
  *    documented formulas: every pixel read with a hand-written accessor per
  *    format, converted to RGB with the textbook BT.601/BT.709 matrix and
@@ -79,8 +82,7 @@ test_frame_init (TestFrame * tf, GstVideoFormat format, gint w, gint h,
   for (gsize i = 0; i < map.size; i++)
     map.data[i] = g_rand_int_range (rand, 0, 256);
   gst_buffer_unmap (tf->buf, &map);
-  g_assert (gst_video_frame_map (&tf->frame, &tf->info, tf->buf,
-          GST_MAP_READ));
+  g_assert (gst_video_frame_map (&tf->frame, &tf->info, tf->buf, GST_MAP_READ));
 }
 
 static void
@@ -96,7 +98,7 @@ static const guint8 *
 row_of (const GstVideoFrame * f, gint plane, gint y)
 {
   return (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, plane) +
-      (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (f, plane);
+      (gsize) y *GST_VIDEO_FRAME_PLANE_STRIDE (f, plane);
 }
 
 /* raw component values at (x, y): r,g,b or y,u,v or gray in v[0] */
@@ -345,7 +347,7 @@ test_orc_vs_c (GRand * rand)
               bd[i] = b[i];
             if (memcmp (&ua, &ub, sizeof (ua)) != 0)
               FAIL ("%s: used rectangles differ", what);
-            compare (what, a, bd, n * n * 3, 1e-6, 1e-6);
+            compare (what, a, bd, n * n * 3, 1e-5, 1e-5);
             n_checks++;
             g_free (what);
             g_free (a);
@@ -532,8 +534,7 @@ test_misc (GRand * rand)
     FAIL ("clamped region used %d,%d %dx%d", used.x, used.y, used.w, used.h);
   /* region entirely outside: black */
   GstVideoRectangle outside = { 100, 100, 5, 5 };
-  g_assert (run_pp (&tf, 8, GST_MNV3_CROP_STRETCH, TRUE, &outside, out,
-          &used));
+  g_assert (run_pp (&tf, 8, GST_MNV3_CROP_STRETCH, TRUE, &outside, out, &used));
   if (used.w != 0 || used.h != 0)
     FAIL ("outside region used %dx%d", used.w, used.h);
   for (gint i = 0; i < 8 * 8 * 3; i++)
