@@ -127,14 +127,37 @@ static inline __attribute__ ((always_inline))
     }
   }
 
+  /* epilogue: locals, not t->..., so stores to out cannot force reloads */
+  const enum mnv3_act act = t->act;
+  const float *res = t->res;
+  float *out = t->out;
+  const size_t ldo = t->ldo;
+#define APPLY_ACT(a) \
+  _Pragma ("GCC unroll 6") for (int i = 0; i < mr; i++) \
+    _Pragma ("GCC unroll 8") for (int j = 0; j < nv; j++) \
+      acc[i][j] = act8 (acc[i][j], (a))
+  switch (act) {
+    case MNV3_ACT_RELU:
+      APPLY_ACT (MNV3_ACT_RELU);
+      break;
+    case MNV3_ACT_HSWISH:
+      APPLY_ACT (MNV3_ACT_HSWISH);
+      break;
+    case MNV3_ACT_HSIGMOID:
+      APPLY_ACT (MNV3_ACT_HSIGMOID);
+      break;
+    default:
+      break;
+  }
+#undef APPLY_ACT
 #pragma GCC unroll 6
   for (int i = 0; i < mr; i++) {
 #pragma GCC unroll 8
     for (int j = 0; j < nv; j++) {
-      __m256 v = act8 (acc[i][j], t->act);
-      if (t->res)
-        v = _mm256_add_ps (v, LOADV (t->res + i * t->ldo + 8 * j, j));
-      float *o = t->out + i * t->ldo + 8 * j;
+      __m256 v = acc[i][j];
+      if (res)
+        v = _mm256_add_ps (v, LOADV (res + i * ldo + 8 * j, j));
+      float *o = out + i * ldo + 8 * j;
       if (masked && j == nv - 1)
         _mm256_maskstore_ps (o, t->mask, v);
       else
