@@ -21,7 +21,9 @@
  *     the bytes of the crop are touched, and a row on the boundary between
  *     two output rows is read once and feeds both (accum_split).
  *  2. horizontal: per component, each output column is the weighted sum of
- *     the accumulated samples it covers (precomputed start/count/weights).
+ *     the accumulated samples it covers (precomputed start/weights, a fixed
+ *     tap count per geometry); 4-float vectors on the fast path, scalar
+ *     loops in the C oracle.
  *  3. colour + normalization: out = A * (c0, c1, c2) + b into NHWC RGB, with
  *     A and b folding the YUV matrix, 1/255, mean and std.
  * Plain C versions of the row kernels (gst_mnv3_preprocess_*_c) are the
