@@ -194,7 +194,7 @@ gst_mnv3_crop_mode_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_MNV3_CROP_CENTER,
-        "Largest centred square (keeps the aspect ratio, cuts the sides)",
+          "Largest centred square (keeps the aspect ratio, cuts the sides)",
         "center-crop"},
     {GST_MNV3_CROP_STRETCH,
         "Whole frame resized to the model's square input (distorts the aspect "
@@ -219,7 +219,7 @@ gst_mnv3_label_offset_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_MNV3_LABEL_OFFSET_AUTO,
-          "Skip output 0 (background) when the model has one output more "
+        "Skip output 0 (background) when the model has one output more "
           "than there are labels", "auto"},
     {GST_MNV3_LABEL_OFFSET_NONE, "Label N names output N", "none"},
     {GST_MNV3_LABEL_OFFSET_SKIP_BACKGROUND,

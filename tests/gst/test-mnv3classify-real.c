@@ -177,8 +177,7 @@ convert_frame (GstBuffer * rgb, gint w, gint h, const gchar * format)
   GstBuffer *buf;
 
   gst_video_info_set_format (&in, GST_VIDEO_FORMAT_RGB, w, h);
-  gst_video_info_set_format (&out, gst_video_format_from_string (format), w,
-      h);
+  gst_video_info_set_format (&out, gst_video_format_from_string (format), w, h);
   if (GST_VIDEO_INFO_FORMAT (&out) == GST_VIDEO_FORMAT_RGB)
     return gst_buffer_copy_deep (rgb);
   buf = gst_buffer_new_and_alloc (GST_VIDEO_INFO_SIZE (&out));

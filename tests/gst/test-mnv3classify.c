@@ -167,8 +167,7 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
               (scores, i - 1)), "scores not best first");
     fail_unless_equals_float (gst_mnv3_classification_get_score (meta, i),
         score);
-    fail_unless_equals_int (gst_mnv3_classification_get_class_id (meta, i),
-        id);
+    fail_unless_equals_int (gst_mnv3_classification_get_class_id (meta, i), id);
     fail_unless_equals_string (gst_mnv3_classification_get_label (meta, i),
         strv[i]);
   }
@@ -192,8 +191,7 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
   fail_unless (gst_structure_has_field_typed (s, "fresh", G_TYPE_BOOLEAN));
   fail_unless (gst_structure_has_field_typed (s, "age-frames", G_TYPE_UINT64));
   fail_unless (gst_structure_has_field_typed (s, "source-pts", G_TYPE_UINT64));
-  fail_unless (gst_structure_has_field_typed (s, "inference-us",
-          G_TYPE_INT64));
+  fail_unless (gst_structure_has_field_typed (s, "inference-us", G_TYPE_INT64));
   fail_unless (gst_structure_has_field_typed (s, "model", G_TYPE_STRING));
   rect = gst_structure_get_value (s, "roi");
   fail_unless (rect && GST_VALUE_HOLDS_ARRAY (rect));
@@ -257,8 +255,7 @@ GST_START_TEST (test_caps_every_format)
 
     GST_INFO ("format %s", formats[i]);
     gst_harness_set_src_caps (h, gst_caps_ref (incaps));
-    buf = gst_harness_push_and_pull (h, make_frame (formats[i], 33, 17, i,
-            0));
+    buf = gst_harness_push_and_pull (h, make_frame (formats[i], 33, 17, i, 0));
     fail_unless (buf != NULL, "%s: no buffer", formats[i]);
     outcaps = pull_preamble (h);
     fail_unless (outcaps != NULL, "%s: no caps downstream", formats[i]);
@@ -288,8 +285,7 @@ GST_START_TEST (test_overlay_false_keeps_pixels)
 
     harness_set_caps (h, formats[i], 320, 240);
     out = gst_harness_push_and_pull (h, in);
-    fail_unless (buffers_equal (out, copy), "%s: pixels changed",
-        formats[i]);
+    fail_unless (buffers_equal (out, copy), "%s: pixels changed", formats[i]);
     fail_unless (gst_buffer_get_video_overlay_composition_meta (out) == NULL);
     gst_buffer_unref (out);
     gst_buffer_unref (copy);
@@ -448,11 +444,9 @@ GST_START_TEST (test_missing_or_corrupt_model)
   fail_unless (g_file_get_contents (good, &contents, &len, NULL));
   fail_unless (g_file_set_contents (truncated, contents, len / 2, NULL));
 
-  check_start_fails (missing, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_FOUND);
+  check_start_fails (missing, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
   check_start_fails (garbage, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED);
-  check_start_fails (truncated, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_FAILED);
+  check_start_fails (truncated, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED);
 
   g_unlink (garbage);
   g_unlink (truncated);
@@ -535,8 +529,7 @@ GST_START_TEST (test_tiny_frames)
 
       GST_INFO ("%s %dx%d", formats[f], w, hh);
       harness_set_caps (h, formats[f], w, hh);
-      out = gst_harness_push_and_pull (h, make_frame (formats[f], w, hh, f,
-              0));
+      out = gst_harness_push_and_pull (h, make_frame (formats[f], w, hh, f, 0));
       fail_unless (out != NULL);
       check_metas (out, 5, w, hh);
       gst_buffer_unref (out);
@@ -676,8 +669,7 @@ GST_START_TEST (test_inference_interval)
     GstCustomMeta *meta = gst_mnv3_classification_get (out);
     const GstStructure *s = check_metas (out, 5, 64, 48);
 
-    fail_unless_equals_int (gst_mnv3_classification_is_fresh (meta),
-        fresh[i]);
+    fail_unless_equals_int (gst_mnv3_classification_is_fresh (meta), fresh[i]);
     fail_unless (gst_structure_get_uint64 (s, "age-frames", &v));
     fail_unless_equals_uint64 (v, age[i]);
     fail_unless (gst_structure_get_uint64 (s, "source-pts", &v));
@@ -1013,8 +1005,7 @@ GST_START_TEST (test_status)
           "avg-inference-us", &avg, NULL);
       fail_unless_equals_string (label,
           gst_mnv3_classification_get_label (m, 0));
-      fail_unless_equals_float (conf, gst_mnv3_classification_get_score (m,
-              0));
+      fail_unless_equals_float (conf, gst_mnv3_classification_get_score (m, 0));
       fail_unless (last > 0 && avg > 0);
       g_free (label);
     }
