@@ -1,0 +1,260 @@
+/* libmnv3: depthwise k x k convolution kernel, AVX-512 (F, VL, DQ, BW)
+ * Copyright (C) 2026 mnv3classify developers
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * out[oy][ox][c] = act (bias[c] + sum_{ky,kx} w[ky*k+kx][c] *
+ *                  in[oy*s - pad_top + ky][ox*s - pad_left + kx][c])
+ * with out-of-range input pixels taken as 0. Layout NHWC, w tap-major
+ * k*k x c; k = 3 or 5, stride 1 or 2. Rows [oy0, oy1) only. f32, no
+ * alignment needed; in and out must not overlap.
+ *
+ * Tiling: vectorized over channels, 16 at a time. For each output row the
+ * columns whose k taps all lie inside the input ("interior") go 8 pixels at
+ * a time: per channel block and tap, one weight vector is loaded and used
+ * by 8 independent accumulators (8 FMAs per weight load, no bounds checks,
+ * kx unrolled; the tap rows are clipped once per output row). Border
+ * columns go one pixel at a time with clipped tap ranges and 4 channel
+ * blocks in flight. k and stride are compile-time constants in each of the
+ * four instantiations.
+ *
+ * Over-read: none. A channel remainder of 8 uses 256-bit loads and stores;
+ * other remainders use __mmask16 masked loads and stores (a masked load
+ * whose masked-off lanes reach an unmapped page is slow on some CPUs, so
+ * the common 8-channel tail avoids masks).
+ */
+#include <assert.h>
+#include <immintrin.h>
+#include "kernels.h"
+
+#define ALWAYS_INLINE inline __attribute__ ((always_inline))
+
+static inline __m512
+act16 (__m512 x, enum mnv3_act act)
+{
+  const __m512 zero = _mm512_setzero_ps ();
+  __m512 r6;
+  switch (act) {
+    case MNV3_ACT_RELU:
+      return _mm512_max_ps (x, zero);
+    case MNV3_ACT_HSWISH:
+      r6 = _mm512_min_ps (_mm512_max_ps (_mm512_add_ps (x,
+                  _mm512_set1_ps (3.0f)), zero), _mm512_set1_ps (6.0f));
+      return _mm512_mul_ps (_mm512_mul_ps (x, r6),
+          _mm512_set1_ps (1.0f / 6.0f));
+    case MNV3_ACT_HSIGMOID:
+      r6 = _mm512_min_ps (_mm512_max_ps (_mm512_add_ps (x,
+                  _mm512_set1_ps (3.0f)), zero), _mm512_set1_ps (6.0f));
+      return _mm512_mul_ps (r6, _mm512_set1_ps (1.0f / 6.0f));
+    default:
+      return x;
+  }
+}
+
+/* tail: 0 full 16 lanes, 1 masked, 2 the low 8 lanes (256-bit moves) */
+#define LOAD(ptr) (tail == 0 ? _mm512_loadu_ps (ptr) \
+    : tail == 2 ? _mm512_zextps256_ps512 (_mm256_loadu_ps (ptr)) \
+    : _mm512_maskz_loadu_ps (mask, (ptr)))
+#define STORE(ptr, v) do { \
+    if (tail == 0) _mm512_storeu_ps ((ptr), (v)); \
+    else if (tail == 2) _mm256_storeu_ps ((ptr), _mm512_castps512_ps256 (v)); \
+    else _mm512_mask_storeu_ps ((ptr), mask, (v)); } while (0)
+
+/* PX interior pixels of one output row, one block of 16 channels.
+ * ip: input at tap row ky0, tap column 0 of the first pixel, this block;
+ * wp: weights of tap row ky0, this block. */
+static ALWAYS_INLINE void
+interior_block (const float *ip, const float *wp, const float *bias,
+    float *o, size_t c, size_t iw, int nky, enum mnv3_act act,
+    const int K, const int S, const int PX, const int tail, __mmask16 mask)
+{
+  __m512 acc[8];
+  __m512 b = LOAD (bias);
+#pragma GCC unroll 8
+  for (int i = 0; i < PX; i++)
+    acc[i] = b;
+  for (int ky = 0; ky < nky; ky++) {
+#pragma GCC unroll 5
+    for (int kx = 0; kx < K; kx++) {
+      __m512 wv = LOAD (wp + (size_t) kx * c);
+#pragma GCC unroll 8
+      for (int i = 0; i < PX; i++)
+        acc[i] = _mm512_fmadd_ps (LOAD (ip + (size_t) (i * S + kx) * c), wv,
+            acc[i]);
+    }
+    ip += iw * c;
+    wp += (size_t) K * c;
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < PX; i++)
+    STORE (o + (size_t) i * c, act16 (acc[i], act));
+}
+
+static ALWAYS_INLINE void
+interior_pixels (const float *in, float *out,
+    const struct mnv3_dwconv_params *p, size_t oy, size_t ox, int ky0,
+    int ky1, const int K, const int S, const int PX)
+{
+  const size_t c = p->c;
+  const long iy = (long) oy * S - p->pad_top + ky0;
+  const long ix = (long) ox * S - p->pad_left;
+  const float *ip = in + ((size_t) iy * p->iw + (size_t) ix) * c;
+  const float *wp = p->w + (size_t) (ky0 * K) * c;
+  float *o = out + (oy * p->ow + ox) * c;
+  size_t cb = 0;
+
+  for (; cb + 16 <= c; cb += 16)
+    interior_block (ip + cb, wp + cb, p->bias + cb, o + cb, c, p->iw,
+        ky1 - ky0, p->act, K, S, PX, 0, 0xffff);
+  if (c - cb == 8) {
+    interior_block (ip + cb, wp + cb, p->bias + cb, o + cb, c, p->iw,
+        ky1 - ky0, p->act, K, S, PX, 2, 0xff);
+  } else if (cb < c) {
+    __mmask16 mask = (__mmask16) ((1u << (c - cb)) - 1u);
+    interior_block (ip + cb, wp + cb, p->bias + cb, o + cb, c, p->iw,
+        ky1 - ky0, p->act, K, S, PX, 1, mask);
+  }
+}
+
+/* One border pixel, 16 channels a block: taps clipped to rows [ky0, ky1),
+ * columns [kx0, kx1). tail as in interior_block. */
+static ALWAYS_INLINE void
+border_block (const float *in, const float *w, const float *bias, float *o,
+    const struct mnv3_dwconv_params *p, long iy, long ix, int ky0, int ky1,
+    int kx0, int kx1, const int tail, __mmask16 mask)
+{
+  const size_t c = p->c;
+  const int K = p->k;
+  __m512 a = LOAD (bias);
+  for (int ky = ky0; ky < ky1; ky++)
+    for (int kx = kx0; kx < kx1; kx++) {
+      const float *ip = in + ((size_t) (iy + ky) * p->iw +
+          (size_t) (ix + kx)) * c;
+      const float *wp = w + (size_t) (ky * K + kx) * c;
+      a = _mm512_fmadd_ps (LOAD (ip), LOAD (wp), a);
+    }
+  STORE (o, act16 (a, p->act));
+}
+
+static void
+border_pixel (const float *in, float *out,
+    const struct mnv3_dwconv_params *p, size_t oy, size_t ox, int ky0,
+    int ky1)
+{
+  const size_t c = p->c;
+  const int K = p->k;
+  const long iy = (long) oy * p->stride - p->pad_top;
+  const long ix = (long) ox * p->stride - p->pad_left;
+  int kx0 = ix < 0 ? (int) -ix : 0;
+  int kx1 = (long) p->iw - ix < K ? (int) ((long) p->iw - ix) : K;
+  float *o = out + (oy * p->ow + ox) * c;
+  size_t cb = 0;
+
+  /* 4 blocks in flight */
+  for (; cb + 64 <= c; cb += 64) {
+    __m512 a0 = _mm512_loadu_ps (p->bias + cb);
+    __m512 a1 = _mm512_loadu_ps (p->bias + cb + 16);
+    __m512 a2 = _mm512_loadu_ps (p->bias + cb + 32);
+    __m512 a3 = _mm512_loadu_ps (p->bias + cb + 48);
+    for (int ky = ky0; ky < ky1; ky++)
+      for (int kx = kx0; kx < kx1; kx++) {
+        const float *ip = in + ((size_t) (iy + ky) * p->iw +
+            (size_t) (ix + kx)) * c + cb;
+        const float *wp = p->w + (size_t) (ky * K + kx) * c + cb;
+        a0 = _mm512_fmadd_ps (_mm512_loadu_ps (ip), _mm512_loadu_ps (wp), a0);
+        a1 = _mm512_fmadd_ps (_mm512_loadu_ps (ip + 16),
+            _mm512_loadu_ps (wp + 16), a1);
+        a2 = _mm512_fmadd_ps (_mm512_loadu_ps (ip + 32),
+            _mm512_loadu_ps (wp + 32), a2);
+        a3 = _mm512_fmadd_ps (_mm512_loadu_ps (ip + 48),
+            _mm512_loadu_ps (wp + 48), a3);
+      }
+    _mm512_storeu_ps (o + cb, act16 (a0, p->act));
+    _mm512_storeu_ps (o + cb + 16, act16 (a1, p->act));
+    _mm512_storeu_ps (o + cb + 32, act16 (a2, p->act));
+    _mm512_storeu_ps (o + cb + 48, act16 (a3, p->act));
+  }
+  for (; cb + 16 <= c; cb += 16)
+    border_block (in + cb, p->w + cb, p->bias + cb, o + cb, p, iy, ix, ky0,
+        ky1, kx0, kx1, 0, 0xffff);
+  if (c - cb == 8)
+    border_block (in + cb, p->w + cb, p->bias + cb, o + cb, p, iy, ix, ky0,
+        ky1, kx0, kx1, 2, 0xff);
+  else if (cb < c)
+    border_block (in + cb, p->w + cb, p->bias + cb, o + cb, p, iy, ix, ky0,
+        ky1, kx0, kx1, 1, (__mmask16) ((1u << (c - cb)) - 1u));
+}
+
+static ALWAYS_INLINE void
+dwconv_rows (const float *in, float *out, const struct mnv3_dwconv_params *p,
+    const int K, const int S)
+{
+  /* interior columns: ox * S - pad_left >= 0 and
+   * ox * S - pad_left + K - 1 <= iw - 1 */
+  long lo = p->pad_left > 0 ? (p->pad_left + S - 1) / S : 0;
+  long last = (long) p->iw - K + p->pad_left;
+  long hi = last >= 0 ? last / S + 1 : 0;
+  if (hi > (long) p->ow)
+    hi = (long) p->ow;
+  if (lo >= hi)
+    lo = hi = 0;
+  const size_t ox_lo = (size_t) lo, ox_hi = (size_t) hi;
+
+  for (size_t oy = p->oy0; oy < p->oy1; oy++) {
+    const long iy = (long) oy * S - p->pad_top;
+    int ky0 = iy < 0 ? (int) -iy : 0;
+    int ky1 = (long) p->ih - iy < K ? (int) ((long) p->ih - iy) : K;
+    if (ky1 < ky0)
+      ky1 = ky0;
+    size_t ox = 0;
+    for (; ox < ox_lo; ox++)
+      border_pixel (in, out, p, oy, ox, ky0, ky1);
+    for (; ox + 8 <= ox_hi; ox += 8)
+      interior_pixels (in, out, p, oy, ox, ky0, ky1, K, S, 8);
+    for (; ox + 4 <= ox_hi; ox += 4)
+      interior_pixels (in, out, p, oy, ox, ky0, ky1, K, S, 4);
+    for (; ox < ox_hi; ox++)
+      interior_pixels (in, out, p, oy, ox, ky0, ky1, K, S, 1);
+    for (; ox < p->ow; ox++)
+      border_pixel (in, out, p, oy, ox, ky0, ky1);
+  }
+}
+
+static void
+dwconv_3x3s1 (const float *in, float *out, const struct mnv3_dwconv_params *p)
+{
+  dwconv_rows (in, out, p, 3, 1);
+}
+
+static void
+dwconv_3x3s2 (const float *in, float *out, const struct mnv3_dwconv_params *p)
+{
+  dwconv_rows (in, out, p, 3, 2);
+}
+
+static void
+dwconv_5x5s1 (const float *in, float *out, const struct mnv3_dwconv_params *p)
+{
+  dwconv_rows (in, out, p, 5, 1);
+}
+
+static void
+dwconv_5x5s2 (const float *in, float *out, const struct mnv3_dwconv_params *p)
+{
+  dwconv_rows (in, out, p, 5, 2);
+}
+
+void
+mnv3_f32_dwconv__avx512 (const float *in, float *out,
+    const struct mnv3_dwconv_params *p)
+{
+  assert (p->k == 3 || p->k == 5);
+  assert (p->stride == 1 || p->stride == 2);
+  assert (p->oy1 <= p->oh);
+
+  if (p->c == 0 || p->ow == 0)
+    return;
+  if (p->k == 3)
+    (p->stride == 1 ? dwconv_3x3s1 : dwconv_3x3s2) (in, out, p);
+  else
+    (p->stride == 1 ? dwconv_5x5s1 : dwconv_5x5s2) (in, out, p);
+}
