@@ -110,7 +110,7 @@ def main():
     def on_video(s):
         label = (s.get_value("labels") or ["(none)"])[0]
         if not changes or changes[-1][1] != label:
-            changes.append((s.get_value("timestamp"), label, top(s, 1)))
+            changes.append((s.get_value("running-time"), label, top(s, 1)))
     run(desc, on_video)
     for ts, _, text in changes:
         print("  %7.3f s  %s" % (ts / Gst.SECOND if ts is not None and ts >= 0 else 0, text))
