@@ -11,7 +11,8 @@
  *
  * Tiling: register tiles of MR = 6 rows x NR = 16 columns (12 ymm
  * accumulators, initialised with the bias), k innermost: per k, 2 weight
- * vectors are loaded and 6 input values broadcast. The bias, activation and
+ * vectors are loaded and 6 input values broadcast. Rows are split into
+ * tiles of near-equal height (49 rows: 9 tiles of 5-6 rows, no 1-row tile). The bias, activation and
  * residual are applied in the epilogue before a single store. kscale is
  * folded into the weight vectors (or into the broadcast for tiles with more
  * columns than rows). For m <= 2 a GEMV tile of 1 row x 64 columns keeps 8
@@ -213,6 +214,15 @@ set_tile (struct tile_args *t, const float *in, float *out,
   t->out = out + m0 * p->out_stride + n0;
 }
 
+/* Row tile b of nb near-equal tiles over m rows: first row and height. */
+static inline size_t
+row_tile (size_t m, size_t nb, size_t b, size_t *mr)
+{
+  size_t base = m / nb, extra = m % nb;
+  *mr = base + (b < extra);
+  return b * base + (b < extra ? b : extra);
+}
+
 void
 mnv3_f32_conv1x1__avx2 (const float *in, float *out,
     const struct mnv3_conv1x1_params *p)
@@ -249,6 +259,7 @@ mnv3_f32_conv1x1__avx2 (const float *in, float *out,
     return;
   }
 
+  const size_t nb = (p->m + MR - 1) / MR;       /* row tiles */
   const size_t n_full = p->n / NR * NR;
   const size_t rem = p->n - n_full;
   const int rem_nv = rem > 8 ? 2 : 1;
@@ -258,8 +269,8 @@ mnv3_f32_conv1x1__avx2 (const float *in, float *out,
 
   if (p->k * p->n * sizeof (float) <= L1_WEIGHT_BYTES) {
     /* row tiles outermost: the whole weight matrix stays in L1 */
-    for (size_t m0 = 0; m0 < p->m; m0 += MR) {
-      size_t mr = p->m - m0 < MR ? p->m - m0 : MR;
+    for (size_t b = 0; b < nb; b++) {
+      size_t mr, m0 = row_tile (p->m, nb, b, &mr);
       t.mask = full_mask;
       for (size_t n0 = 0; n0 < n_full; n0 += NR) {
         set_tile (&t, in, out, p, m0, n0);
@@ -281,8 +292,8 @@ mnv3_f32_conv1x1__avx2 (const float *in, float *out,
         masked = rem_masked;
         t.mask = rem_mask;
       }
-      for (size_t m0 = 0; m0 < p->m; m0 += MR) {
-        size_t mr = p->m - m0 < MR ? p->m - m0 : MR;
+      for (size_t b = 0; b < nb; b++) {
+        size_t mr, m0 = row_tile (p->m, nb, b, &mr);
         set_tile (&t, in, out, p, m0, n0);
         tiles[nv - 1][mr - 1][masked][ks] (&t);
       }
