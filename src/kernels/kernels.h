@@ -30,7 +30,8 @@ enum mnv3_act {
  * residual row stride out_stride. w is K x N row-major with row stride
  * w_stride (>= n): callers split N across threads by offsetting w, bias
  * and out. kscale (optional) is the squeeze-excite channel scale, applied to
- * the input on the fly. in and out must not overlap. */
+ * the input on the fly. in and out must not overlap; residual may equal
+ * out (each element reads its residual before writing). */
 struct mnv3_conv1x1_params {
   size_t m, k, n;
   size_t in_stride, out_stride, w_stride;
