@@ -610,7 +610,7 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   if (s) {
     /* Trained sizes are multiples of 32, but any size the strides can
      * reduce works (padding handles odd maps as torch / TF do). */
-    if (!parse_double (s, &v) || v != (int) v || v < 16 || v > 2048) {
+    if (!parse_double (s, &v) || v < 16 || v > 2048 || v != (int) v) {
       g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
           "%s: metadata mnv3.input_size '%s' is not an integer between 16 "
           "and 2048", ctx->file, s);
@@ -666,7 +666,7 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   info->num_classes = -1;
   s = meta_get (ctx, "mnv3.num_classes");
   if (s) {
-    if (!parse_double (s, &v) || v != (int) v || v < 1 || v > 1000000) {
+    if (!parse_double (s, &v) || v < 1 || v > 1000000 || v != (int) v) {
       g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
           "%s: metadata mnv3.num_classes '%s' is not a positive integer",
           ctx->file, s);
