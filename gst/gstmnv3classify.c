@@ -15,9 +15,11 @@
  * - a "Mnv3Classification" #GstCustomMeta (read it from C with the
  *   header-only helpers of `<gst/mnv3/mnv3classify-meta.h>`, from Python with
  *   `buf.get_custom_meta ("Mnv3Classification").get_structure ()`);
- * - a #GstVideoRegionOfInterestMeta over the region the model saw, roi type
- *   = top-1 label, with a "classification" param (`label`, `label_id`,
- *   `confidence` and the top-k arrays);
+ * - a #GstVideoRegionOfInterestMeta over the region the model saw (the
+ *   centred square with `crop-mode=center-crop`, the whole frame otherwise;
+ *   the custom meta's `roi` is the same rectangle), roi type = top-1 label,
+ *   with a "classification" param (`label`, `label_id`, `confidence` and the
+ *   top-k arrays);
  * - "mnv3classify" element messages on the bus (see #GstMnv3Classify:message)
  *   with `timestamp`, `running-time`, `labels`, `class-ids`, `scores` and
  *   `inference-us`;
@@ -29,6 +31,11 @@
  * the native format directly: no videoconvert or videoscale is needed in
  * front of it. The region fed to the model is chosen by
  * #GstMnv3Classify:crop-mode.
+ *
+ * Class ids always index the model's outputs: with a 1001-output TensorFlow
+ * model, id 0 is "background" and ImageNet classes start at 1 (see
+ * #GstMnv3Classify:label-offset). A caps change or a flush drops the carried
+ * result, so the next frame is classified afresh.
  *
  * Buffers are always passed on: when the model runs only on every Nth frame
  * (#GstMnv3Classify:inference-interval), the frames in between carry the last

@@ -97,6 +97,16 @@ harness_new (const gchar * model, const gchar * props, GstBus ** bus)
   return h;
 }
 
+/* Tears down a harness made with a bus: the queued messages hold references
+ * to the element, which holds the bus, so flush them first. */
+static void
+harness_teardown_bus (GstHarness * h, GstBus * bus)
+{
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
 static void
 harness_set_caps (GstHarness * h, const gchar * format, gint w, gint height)
 {
@@ -738,8 +748,7 @@ GST_START_TEST (test_messages)
           (last, "scores")), 3);
   gst_structure_free (last);
   last = NULL;
-  gst_harness_teardown (h);
-  gst_object_unref (bus);
+  harness_teardown_bus (h, bus);
 
   /* on-change: the same frame four times gives one message */
   h = harness_new (FIXTURE_MODEL, NULL, &bus);
@@ -750,8 +759,7 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (out);
   }
   fail_unless_equals_int (count_element_messages (bus, NULL), 1);
-  gst_harness_teardown (h);
-  gst_object_unref (bus);
+  harness_teardown_bus (h, bus);
 
   /* none */
   h = harness_new (FIXTURE_MODEL, "message=none", &bus);
@@ -760,8 +768,7 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (gst_harness_push_and_pull (h,
             gst_buffer_copy_deep (frame)));
   fail_unless_equals_int (count_element_messages (bus, NULL), 0);
-  gst_harness_teardown (h);
-  gst_object_unref (bus);
+  harness_teardown_bus (h, bus);
   gst_buffer_unref (frame);
 }
 
@@ -849,8 +856,7 @@ GST_START_TEST (test_labels)
   out = gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30, 3, 0));
   check_labels (out, "short %d", 0, 3);
   gst_buffer_unref (out);
-  gst_harness_teardown (h);
-  gst_object_unref (bus);
+  harness_teardown_bus (h, bus);
   g_free (props);
 
   /* one fewer label than outputs: auto skips background, no warning */
@@ -861,8 +867,7 @@ GST_START_TEST (test_labels)
   out = gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30, 3, 0));
   check_labels (out, "full %d", 1, FIXTURE_CLASSES - 1);
   gst_buffer_unref (out);
-  gst_harness_teardown (h);
-  gst_object_unref (bus);
+  harness_teardown_bus (h, bus);
   g_free (props);
 
   /* no labels at all: class numbers */
