@@ -407,6 +407,39 @@ GST_START_TEST (test_overlay_only_inside_box)
 
 GST_END_TEST;
 
+/* The rendered composition is reused while the result and the frame size
+ * stay the same, and rendered again when the size changes. */
+GST_START_TEST (test_overlay_cached)
+{
+  GstHarness *h = harness_new (FIXTURE_MODEL, "inference-interval=3", NULL);
+  GstVideoOverlayComposition *comp[4];
+  GstBuffer *out[4];
+  guint i;
+
+  gst_harness_add_propose_allocation_meta (h,
+      GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+  harness_set_caps (h, "I420", 320, 240);
+  for (i = 0; i < 4; i++) {
+    GstVideoOverlayCompositionMeta *m;
+
+    if (i == 3)
+      harness_set_caps (h, "I420", 640, 480);
+    out[i] = gst_harness_push_and_pull (h, make_frame ("I420", i < 3 ? 320 :
+            640, i < 3 ? 240 : 480, i, i * GST_SECOND));
+    m = gst_buffer_get_video_overlay_composition_meta (out[i]);
+    fail_unless (m != NULL);
+    comp[i] = m->overlay;
+  }
+  fail_unless (comp[1] == comp[0] && comp[2] == comp[0],
+      "composition rendered again for an unchanged result");
+  fail_unless (comp[3] != comp[0], "composition not rendered for a new size");
+  for (i = 0; i < 4; i++)
+    gst_buffer_unref (out[i]);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 check_start_fails (const gchar * model_file, GQuark domain, gint code)
 {
@@ -1032,6 +1065,7 @@ mnv3classify_suite (void)
   tcase_add_test (tc, test_caps_every_format);
   tcase_add_test (tc, test_overlay_false_keeps_pixels);
   tcase_add_test (tc, test_overlay_only_inside_box);
+  tcase_add_test (tc, test_overlay_cached);
   tcase_add_test (tc, test_missing_or_corrupt_model);
   tcase_add_test (tc, test_default_model_dir);
   tcase_add_test (tc, test_meta_survives_tee_and_queue);
