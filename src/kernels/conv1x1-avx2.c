@@ -25,44 +25,18 @@
  */
 #include <assert.h>
 #include <immintrin.h>
-#include "kernels.h"
+#include "simd-avx2.h"
 
 #define MR 6
 #define NR 16
 #define GEMV_NV 8               /* vectors per GEMV tile: 64 columns */
 #define L1_WEIGHT_BYTES (32 * 1024)
 
-static const int32_t mask_table[16] = {
-  -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0
-};
-
 /* lanes [0, r) on, r in 1..8 */
 static inline __m256i
 tail_mask (size_t r)
 {
   return _mm256_loadu_si256 ((const __m256i *) (mask_table + 8 - r));
-}
-
-static inline __m256
-act8 (__m256 x, enum mnv3_act act)
-{
-  const __m256 zero = _mm256_setzero_ps ();
-  __m256 r6;
-  switch (act) {
-    case MNV3_ACT_RELU:
-      return _mm256_max_ps (x, zero);
-    case MNV3_ACT_HSWISH:
-      r6 = _mm256_min_ps (_mm256_max_ps (_mm256_add_ps (x,
-                  _mm256_set1_ps (3.0f)), zero), _mm256_set1_ps (6.0f));
-      return _mm256_mul_ps (_mm256_mul_ps (x, r6),
-          _mm256_set1_ps (1.0f / 6.0f));
-    case MNV3_ACT_HSIGMOID:
-      r6 = _mm256_min_ps (_mm256_max_ps (_mm256_add_ps (x,
-                  _mm256_set1_ps (3.0f)), zero), _mm256_set1_ps (6.0f));
-      return _mm256_mul_ps (r6, _mm256_set1_ps (1.0f / 6.0f));
-    default:
-      return x;
-  }
 }
 
 struct tile_args

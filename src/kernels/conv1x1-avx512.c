@@ -25,7 +25,7 @@
  */
 #include <assert.h>
 #include <immintrin.h>
-#include "kernels.h"
+#include "simd-avx512.h"
 
 #define MR 12
 #define NR 32
@@ -37,28 +37,6 @@ static inline __mmask16
 tail_mask (size_t r)
 {
   return (__mmask16) ((1u << r) - 1u);
-}
-
-static inline __m512
-act16 (__m512 x, enum mnv3_act act)
-{
-  const __m512 zero = _mm512_setzero_ps ();
-  __m512 r6;
-  switch (act) {
-    case MNV3_ACT_RELU:
-      return _mm512_max_ps (x, zero);
-    case MNV3_ACT_HSWISH:
-      r6 = _mm512_min_ps (_mm512_max_ps (_mm512_add_ps (x,
-                  _mm512_set1_ps (3.0f)), zero), _mm512_set1_ps (6.0f));
-      return _mm512_mul_ps (_mm512_mul_ps (x, r6),
-          _mm512_set1_ps (1.0f / 6.0f));
-    case MNV3_ACT_HSIGMOID:
-      r6 = _mm512_min_ps (_mm512_max_ps (_mm512_add_ps (x,
-                  _mm512_set1_ps (3.0f)), zero), _mm512_set1_ps (6.0f));
-      return _mm512_mul_ps (r6, _mm512_set1_ps (1.0f / 6.0f));
-    default:
-      return x;
-  }
 }
 
 struct tile_args

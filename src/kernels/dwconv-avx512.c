@@ -24,31 +24,9 @@
  */
 #include <assert.h>
 #include <immintrin.h>
-#include "kernels.h"
+#include "simd-avx512.h"
 
 #define ALWAYS_INLINE inline __attribute__ ((always_inline))
-
-static inline __m512
-act16 (__m512 x, enum mnv3_act act)
-{
-  const __m512 zero = _mm512_setzero_ps ();
-  __m512 r6;
-  switch (act) {
-    case MNV3_ACT_RELU:
-      return _mm512_max_ps (x, zero);
-    case MNV3_ACT_HSWISH:
-      r6 = _mm512_min_ps (_mm512_max_ps (_mm512_add_ps (x,
-                  _mm512_set1_ps (3.0f)), zero), _mm512_set1_ps (6.0f));
-      return _mm512_mul_ps (_mm512_mul_ps (x, r6),
-          _mm512_set1_ps (1.0f / 6.0f));
-    case MNV3_ACT_HSIGMOID:
-      r6 = _mm512_min_ps (_mm512_max_ps (_mm512_add_ps (x,
-                  _mm512_set1_ps (3.0f)), zero), _mm512_set1_ps (6.0f));
-      return _mm512_mul_ps (r6, _mm512_set1_ps (1.0f / 6.0f));
-    default:
-      return x;
-  }
-}
 
 /* tail: 0 full 16 lanes, 1 masked, 2 the low 8 lanes (256-bit moves) */
 #define LOAD(ptr) (tail == 0 ? _mm512_loadu_ps (ptr) \

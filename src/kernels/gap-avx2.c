@@ -12,11 +12,7 @@
  */
 #include <assert.h>
 #include <immintrin.h>
-#include "kernels.h"
-
-static const int32_t mask_table[16] = {
-  -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0
-};
+#include "simd-avx2.h"
 
 void
 mnv3_f32_gap__avx2 (const float *in, float *out,
