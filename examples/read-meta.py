@@ -17,18 +17,37 @@ from gi.repository import Gst  # noqa: E402
 
 
 def on_buffer(pad, info):
+    """Pad probe: the Mnv3Classification custom meta of each buffer (see README.md for fields)."""
     buf = info.get_buffer()
     meta = buf.get_custom_meta("Mnv3Classification")
     if meta is None:
+        print("no classification")
         return Gst.PadProbeReturn.OK
     s = meta.get_structure()
     labels = s.get_value("labels")            # list of str, best first
     scores = list(s.get_value("scores"))      # Gst.ValueArray -> list of float
     ids = list(s.get_value("class-ids"))      # Gst.ValueArray -> list of int
-    print("%.3f s %s: %s" % (buf.pts / Gst.SECOND if buf.pts != Gst.CLOCK_TIME_NONE else -1,
-                             "fresh" if s.get_value("fresh") else "carried",
-                             ", ".join("%d %s %.3f" % r for r in zip(ids, labels, scores))))
+    x, y, w, h = list(s.get_value("roi"))     # region the model saw, in pixels
+    pts = buf.pts / Gst.SECOND if buf.pts != Gst.CLOCK_TIME_NONE else -1
+    print("%.3f s %s (%s model, %dx%d at %d,%d, %d us): %s" % (
+        pts, "fresh" if s.get_value("fresh") else
+        "carried %d frames" % s.get_value("age-frames"),
+        s.get_value("model"), w, h, x, y, s.get_value("inference-us"),
+        ", ".join('%d "%s" %.3f' % r for r in zip(ids, labels, scores))))
     return Gst.PadProbeReturn.OK
+
+
+def on_message(msg):
+    """Bus: the element's "mnv3classify" messages (by default when the top-1 class changes)."""
+    s = msg.get_structure()
+    if s is None or s.get_name() != "mnv3classify":
+        return
+    labels = list(s.get_value("labels"))       # Gst.ValueArray of str here, not a GStrv
+    scores = list(s.get_value("scores"))
+    rt = s.get_value("running-time")
+    print("bus: at running time %.3f s the top-1 is \"%s\" %.3f (from %s)" % (
+        rt / Gst.SECOND if rt != Gst.CLOCK_TIME_NONE else -1,
+        labels[0] if labels else "", scores[0] if scores else 0.0, msg.src.get_name()))
 
 
 def main():
@@ -45,9 +64,7 @@ def main():
         msg = bus.timed_pop_filtered(Gst.CLOCK_TIME_NONE, Gst.MessageType.EOS |
                                      Gst.MessageType.ERROR | Gst.MessageType.ELEMENT)
         if msg.type == Gst.MessageType.ELEMENT:
-            s = msg.get_structure()
-            if s.get_name() == "mnv3classify":   # posted when the top-1 changes (default)
-                print("bus: top-1 is now %s" % list(s.get_value("labels"))[:1])
+            on_message(msg)
             continue
         if msg.type == Gst.MessageType.ERROR:
             err, dbg = msg.parse_error()
