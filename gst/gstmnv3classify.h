@@ -27,6 +27,46 @@ typedef enum {
   GST_MNV3_MESSAGE_EVERY_RESULT,
 } GstMnv3MessageMode;
 
+/**
+ * GstMnv3Mode:
+ * @GST_MNV3_MODE_AUTO: async when upstream is live (LATENCY query), else sync
+ * @GST_MNV3_MODE_SYNC: inference inline in the streaming thread
+ * @GST_MNV3_MODE_ASYNC: a worker thread classifies the newest frame; frames
+ *     pass without waiting and carry the most recent result
+ *
+ * Where inference runs.
+ */
+typedef enum {
+  GST_MNV3_MODE_AUTO = 0,
+  GST_MNV3_MODE_SYNC,
+  GST_MNV3_MODE_ASYNC,
+} GstMnv3Mode;
+
+/**
+ * GstMnv3Smoothing:
+ * @GST_MNV3_SMOOTHING_NONE: scores of each inference as they are
+ * @GST_MNV3_SMOOTHING_EMA: exponential moving average of the probabilities
+ *
+ * Temporal smoothing of the scores.
+ */
+typedef enum {
+  GST_MNV3_SMOOTHING_NONE = 0,
+  GST_MNV3_SMOOTHING_EMA,
+} GstMnv3Smoothing;
+
+/**
+ * GstMnv3RoiSource:
+ * @GST_MNV3_ROI_SOURCE_FULL_FRAME: classify the frame (see crop-mode)
+ * @GST_MNV3_ROI_SOURCE_ROI_META: classify each upstream
+ *     #GstVideoRegionOfInterestMeta
+ *
+ * What the element classifies.
+ */
+typedef enum {
+  GST_MNV3_ROI_SOURCE_FULL_FRAME = 0,
+  GST_MNV3_ROI_SOURCE_ROI_META,
+} GstMnv3RoiSource;
+
 #define GST_TYPE_MNV3_CLASSIFY (gst_mnv3_classify_get_type ())
 G_DECLARE_FINAL_TYPE (GstMnv3Classify, gst_mnv3_classify, GST, MNV3_CLASSIFY,
     GstVideoFilter)

@@ -100,50 +100,20 @@ gst_mnv3_result_set_arrays (const GstMnv3Result * result, GstStructure * s,
   take_array (s, "scores", &scores);
 }
 
-/**
- * gst_mnv3_result_add_metas:
- * @buffer: a writable buffer
- * @result: the result to publish
- *
- * Attaches @result twice, from this one function so that the two dialects
- * cannot disagree:
- *
- * 1. the "Mnv3Classification" custom meta, a structure with `labels`
- *    (GStrv), `class-ids` (GstValueArray of gint), `scores` (GstValueArray
- *    of gdouble), `top-label` (string, "" when empty), `top-class-id` (gint,
- *    -1 when empty), `top-score` (gdouble, 0 when empty), `fresh`
- *    (gboolean), `age-frames` (guint64), `source-pts` (guint64, a
- *    #GstClockTime), `inference-us` (gint64), `model` (string) and `roi`
- *    (GstValueArray of 4 gint: x, y, w, h);
- * 2. a #GstVideoRegionOfInterestMeta over @result->roi whose roi_type is the
- *    top-1 label ("unknown" when empty), with a "classification" param
- *    structure holding `label` (string), `label_id` (gint), `confidence`
- *    (gdouble) as DL Streamer names them, plus the same `labels`,
- *    `class-ids` and `scores` arrays.
- */
-void
-gst_mnv3_result_add_metas (GstBuffer * buffer, const GstMnv3Result * result)
+static void
+add_custom_meta (GstBuffer * buffer, const GstMnv3Result * result, gint roi_id)
 {
   GstCustomMeta *cmeta;
-  GstVideoRegionOfInterestMeta *rmeta;
-  GstStructure *s, *param;
+  GstStructure *s;
   GValue roi = G_VALUE_INIT, v = G_VALUE_INIT;
-  const gchar *top_label;
-  gint top_id;
-  gdouble top_score;
-
-  g_return_if_fail (GST_IS_BUFFER (buffer));
-  g_return_if_fail (gst_buffer_is_writable (buffer));
-  g_return_if_fail (result != NULL);
+  const gchar *top_label = "";
+  gint top_id = -1;
+  gdouble top_score = 0.0;
 
   if (result->n > 0) {
     top_id = result->class_ids[0];
     top_label = result->class_labels[top_id];
     top_score = result->scores[0];
-  } else {
-    top_id = -1;
-    top_label = "";
-    top_score = 0.0;
   }
 
   cmeta = gst_buffer_add_custom_meta (buffer,
@@ -173,17 +143,86 @@ gst_mnv3_result_add_metas (GstBuffer * buffer, const GstMnv3Result * result)
       "age-frames", G_TYPE_UINT64, result->age_frames,
       "source-pts", G_TYPE_UINT64, (guint64) result->source_pts,
       "inference-us", G_TYPE_INT64, result->inference_us,
-      "model", G_TYPE_STRING, result->model ? result->model : "", NULL);
+      "model", G_TYPE_STRING, result->model ? result->model : "",
+      "roi-id", G_TYPE_INT, roi_id, NULL);
   gst_structure_take_value (s, "roi", &roi);
+}
 
-  rmeta = gst_buffer_add_video_region_of_interest_meta (buffer,
-      result->n > 0 ? top_label : "unknown", result->roi.x, result->roi.y,
-      result->roi.w, result->roi.h);
+static void
+add_roi_param (GstVideoRegionOfInterestMeta * rmeta,
+    const GstMnv3Result * result)
+{
+  GstStructure *param;
+
   param = gst_structure_new ("classification",
-      "label", G_TYPE_STRING, top_label,
-      "label_id", G_TYPE_INT, top_id,
-      "confidence", G_TYPE_DOUBLE, top_score, NULL);
+      "label", G_TYPE_STRING,
+      result->n > 0 ? result->class_labels[result->class_ids[0]] : "",
+      "label_id", G_TYPE_INT, result->n > 0 ? result->class_ids[0] : -1,
+      "confidence", G_TYPE_DOUBLE, result->n > 0 ? result->scores[0] : 0.0,
+      NULL);
   gst_mnv3_result_set_arrays (result, param, FALSE);
   /* takes ownership of param */
   gst_video_region_of_interest_meta_add_param (rmeta, param);
+}
+
+/**
+ * gst_mnv3_result_add_metas:
+ * @buffer: a writable buffer
+ * @result: the result to publish
+ *
+ * Attaches @result twice, from this one function so that the two dialects
+ * cannot disagree:
+ *
+ * 1. a #GstVideoRegionOfInterestMeta over @result->roi whose roi_type is the
+ *    top-1 label ("unknown" when empty), with a "classification" param
+ *    structure holding `label` (string), `label_id` (gint), `confidence`
+ *    (gdouble) as DL Streamer names them, plus the same `labels`,
+ *    `class-ids` and `scores` arrays;
+ * 2. the "Mnv3Classification" custom meta, a structure with `labels`
+ *    (GStrv), `class-ids` (GstValueArray of gint), `scores` (GstValueArray
+ *    of gdouble), `top-label` (string, "" when empty), `top-class-id` (gint,
+ *    -1 when empty), `top-score` (gdouble, 0 when empty), `fresh`
+ *    (gboolean), `age-frames` (guint64), `source-pts` (guint64, a
+ *    #GstClockTime), `inference-us` (gint64), `model` (string), `roi`
+ *    (GstValueArray of 4 gint: x, y, w, h) and `roi-id` (gint, the id of the
+ *    ROI meta of 1.).
+ */
+void
+gst_mnv3_result_add_metas (GstBuffer * buffer, const GstMnv3Result * result)
+{
+  GstVideoRegionOfInterestMeta *rmeta;
+
+  g_return_if_fail (GST_IS_BUFFER (buffer));
+  g_return_if_fail (gst_buffer_is_writable (buffer));
+  g_return_if_fail (result != NULL);
+
+  rmeta = gst_buffer_add_video_region_of_interest_meta (buffer,
+      result->n > 0 ? result->class_labels[result->class_ids[0]] : "unknown",
+      result->roi.x, result->roi.y, result->roi.w, result->roi.h);
+  add_roi_param (rmeta, result);
+  add_custom_meta (buffer, result, rmeta->id);
+}
+
+/**
+ * gst_mnv3_result_add_to_roi_meta:
+ * @buffer: a writable buffer
+ * @rmeta: a #GstVideoRegionOfInterestMeta of @buffer (from upstream)
+ * @result: the classification of that region
+ *
+ * Publishes the classification of an upstream region: adds a
+ * "classification" param (fields as in gst_mnv3_result_add_metas()) to
+ * @rmeta, leaving its roi_type alone, and attaches one more
+ * "Mnv3Classification" custom meta whose `roi-id` is @rmeta's id and whose
+ * `roi` is @result->roi.
+ */
+void
+gst_mnv3_result_add_to_roi_meta (GstBuffer * buffer,
+    GstVideoRegionOfInterestMeta * rmeta, const GstMnv3Result * result)
+{
+  g_return_if_fail (GST_IS_BUFFER (buffer));
+  g_return_if_fail (gst_buffer_is_writable (buffer));
+  g_return_if_fail (rmeta != NULL && result != NULL);
+
+  add_roi_param (rmeta, result);
+  add_custom_meta (buffer, result, rmeta->id);
 }

@@ -55,6 +55,10 @@ void            gst_mnv3_meta_register        (void);
 void            gst_mnv3_result_add_metas     (GstBuffer            *buffer,
                                                const GstMnv3Result  *result);
 
+void            gst_mnv3_result_add_to_roi_meta (GstBuffer                    *buffer,
+                                                 GstVideoRegionOfInterestMeta *rmeta,
+                                                 const GstMnv3Result          *result);
+
 void            gst_mnv3_result_set_arrays    (const GstMnv3Result  *result,
                                                GstStructure         *s,
                                                gboolean              labels_as_strv);

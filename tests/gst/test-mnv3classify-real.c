@@ -207,7 +207,10 @@ GST_START_TEST (test_real_top1)
       GstBuffer *rgb = load_bmp (path, &w, &h);
 
       for (f = 0; f < G_N_ELEMENTS (formats); f++) {
-        gchar *desc = g_strdup_printf ("mnv3classify model-file=\"%s\" "
+        /* the harness answers LATENCY queries as a live source: ask for the
+         * deterministic sync mode */
+        gchar *desc = g_strdup_printf ("mnv3classify mode=sync "
+            "model-file=\"%s\" "
             "labels-file=\"%s\" crop-mode=stretch overlay=false",
             model_paths[m], labels);
         gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,"

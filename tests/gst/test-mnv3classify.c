@@ -73,12 +73,16 @@ caps_string (const gchar * format, gint width, gint height)
 }
 
 /* The element on its own, with @props (gst-launch syntax), a bus to watch,
- * inside a harness. */
+ * inside a harness. The harness answers LATENCY queries as a live source
+ * would, so mode=auto would run async: these tests ask for the
+ * deterministic sync mode unless @props names a mode. */
 static GstHarness *
 harness_new (const gchar * model, const gchar * props, GstBus ** bus)
 {
   gchar *path = fixture_path (model);
-  gchar *desc = g_strdup_printf ("mnv3classify model-file=\"%s\" %s", path,
+  gchar *desc = g_strdup_printf ("mnv3classify model-file=\"%s\" %s %s",
+      path, props && (g_str_has_prefix (props, "mode=")
+          || strstr (props, " mode=")) ? "" : "mode=sync",
       props ? props : "");
   GError *err = NULL;
   GstElement *el;
@@ -533,7 +537,7 @@ GST_END_TEST;
 GST_START_TEST (test_meta_survives_tee_and_queue)
 {
   gchar *path = fixture_path (FIXTURE_MODEL);
-  gchar *desc = g_strdup_printf ("mnv3classify model-file=\"%s\" "
+  gchar *desc = g_strdup_printf ("mnv3classify mode=sync model-file=\"%s\" "
       "overlay=false ! tee ! queue ! videoconvert ! capsfilter caps=video/x-raw,format=I420",
       path);
   GstHarness *h = gst_harness_new_parse (desc);
