@@ -21,6 +21,9 @@
  *   inference-us  gint64                      time of that classification, µs
  *   model         gchararray                  architecture ("large", "small", ...)
  *   roi           GstValueArray of 4 gint     x, y, width, height the model saw
+ *                                             (roi-source=roi-meta: the ROI's box)
+ *   roi-id        gint                        id of the GstVideoRegionOfInterestMeta
+ *                                             holding the same classification
  *
  * Example:
  * |[<!-- language="C" -->
@@ -55,6 +58,31 @@ gst_mnv3_classification_get (GstBuffer * buffer)
   if (gst_meta_get_info (GST_MNV3_CLASSIFICATION_NAME) == NULL)
     return NULL;
   return gst_buffer_get_custom_meta (buffer, GST_MNV3_CLASSIFICATION_NAME);
+}
+
+/**
+ * gst_mnv3_classification_iterate:
+ * @buffer: a #GstBuffer
+ * @state: (inout): %NULL-initialized iteration state
+ *
+ * Walks all classification metas of @buffer: one per classified region with
+ * `roi-source=roi-meta` (each with its `roi` and `roi-id`), one otherwise.
+ *
+ * Returns: (transfer none) (nullable): the next meta, %NULL at the end.
+ */
+static inline GstCustomMeta *
+gst_mnv3_classification_iterate (GstBuffer * buffer, gpointer * state)
+{
+  const GstMetaInfo *info;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+
+  info = gst_meta_get_info (GST_MNV3_CLASSIFICATION_NAME);
+  if (info == NULL)
+    return NULL;
+  return (GstCustomMeta *) gst_buffer_iterate_meta_filtered (buffer, state,
+      info->api);
 }
 
 /**
