@@ -9,6 +9,7 @@ usage: read-meta.py [PIPELINE]     (PIPELINE needs an element named "sink")
 default: videotestsrc num-buffers=30 ! mnv3classify ! fakesink name=sink
 """
 import sys
+import threading
 
 import gi
 
@@ -16,12 +17,21 @@ gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402
 
 
+_print_lock = threading.Lock()
+
+
+def say(line):
+    """print() from two threads (pad probe: streaming thread; bus: main thread) can interleave."""
+    with _print_lock:
+        print(line, flush=True)
+
+
 def on_buffer(pad, info):
     """Pad probe: the Mnv3Classification custom meta of each buffer (see README.md for fields)."""
     buf = info.get_buffer()
     meta = buf.get_custom_meta("Mnv3Classification")
     if meta is None:
-        print("no classification")
+        say("no classification")
         return Gst.PadProbeReturn.OK
     s = meta.get_structure()
     labels = s.get_value("labels")            # list of str, best first
@@ -29,7 +39,7 @@ def on_buffer(pad, info):
     ids = list(s.get_value("class-ids"))      # Gst.ValueArray -> list of int
     x, y, w, h = list(s.get_value("roi"))     # region the model saw, in pixels
     pts = buf.pts / Gst.SECOND if buf.pts != Gst.CLOCK_TIME_NONE else -1
-    print("%.3f s %s (%s model, %dx%d at %d,%d, %d us): %s" % (
+    say("%.3f s %s (%s model, %dx%d at %d,%d, %d us): %s" % (
         pts, "fresh" if s.get_value("fresh") else
         "carried %d frames" % s.get_value("age-frames"),
         s.get_value("model"), w, h, x, y, s.get_value("inference-us"),
@@ -45,7 +55,7 @@ def on_message(msg):
     labels = list(s.get_value("labels"))       # Gst.ValueArray of str here, not a GStrv
     scores = list(s.get_value("scores"))
     rt = s.get_value("running-time")
-    print("bus: at running time %.3f s the top-1 is \"%s\" %.3f (from %s)" % (
+    say("bus: at running time %.3f s the top-1 is \"%s\" %.3f (from %s)" % (
         rt / Gst.SECOND if rt != Gst.CLOCK_TIME_NONE else -1,
         labels[0] if labels else "", scores[0] if scores else 0.0, msg.src.get_name()))
 
