@@ -41,6 +41,33 @@
  * (#GstMnv3Classify:inference-interval), the frames in between carry the last
  * result with `fresh` = %FALSE and `age-frames` set.
  *
+ * ## Live streams
+ *
+ * - #GstMnv3Classify:mode: with a live upstream (the default `auto` asks the
+ *   LATENCY query) a worker thread classifies the newest frame while frames
+ *   pass without waiting; a frame that arrives while the worker is busy
+ *   replaces the one waiting in the one-slot mailbox. Buffers carry the most
+ *   recent result (`fresh` = %FALSE, `age-frames` > 0, `source-pts` of the
+ *   frame it comes from). `sync` classifies inline and is deterministic.
+ * - #GstMnv3Classify:qos: when downstream QOS events say frames are late,
+ *   inference is skipped, never the frame
+ *   (#GstMnv3Classify:inferences-skipped counts them).
+ * - LATENCY: in sync mode the element adds 1.5 times the running average of
+ *   its inference time (the first inference after start is not counted) to
+ *   the latency, and posts a LATENCY message when that estimate drifts by
+ *   more than 20 % from the last answer; async adds nothing.
+ * - #GstMnv3Classify:smoothing and #GstMnv3Classify:hysteresis keep the label
+ *   stable on noisy input.
+ * - #GstMnv3Classify:roi-source=roi-meta classifies the regions found by an
+ *   upstream detector (GstVideoRegionOfInterestMeta).
+ * - Flushes, seeks and caps changes drop the queued frame and ignore the one
+ *   being classified; EOS lets the worker finish (at most one inference) and
+ *   posts that result; READY and NULL join the worker.
+ *
+ * `MNV3_TEST_DELAY_US` (environment, read when the element starts) slows
+ * every forward pass down by that many microseconds. It exists for the
+ * tests only (a model slower than the stream) and is logged as a warning.
+ *
  * When #GstMnv3Classify:model-file is not set, the element looks for
  * `mnv3-default.safetensors` in `$MNV3_MODEL_DIR`, the installed data folder
  * and the build tree's `models/` folder (see `models/README.md` for how to
@@ -50,6 +77,7 @@
  * |[
  * gst-launch-1.0 -m v4l2src ! mnv3classify model-file=mnv3-large.safetensors ! videoconvert ! autovideosink
  * gst-launch-1.0 -m filesrc location=cat.png ! decodebin ! imagefreeze num-buffers=3 ! mnv3classify model-file=m.safetensors ! fakesink
+ * gst-launch-1.0 rtspsrc location=rtsp://camera/stream ! decodebin ! mnv3classify model-file=m.safetensors smoothing=ema hysteresis=0.05 ! autovideosink
  * ]|
  *
  * Since: 0.1
@@ -2255,7 +2283,9 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
    *
    * Number of threads one inference uses, including the streaming thread
    * (0 to 256; 0 = one per CPU core). Read when the model is loaded (READY
-   * to PAUSED). Default: 0.
+   * to PAUSED). In async mode (#GstMnv3Classify:mode) the worker's
+   * inference uses this many threads, and with 0 one per core but one, so
+   * that the video path keeps a core. Default: 0.
    *
    * Since: 0.1
    */

@@ -32,7 +32,8 @@ G_BEGIN_DECLS
  * @inference_us: wall time of that classification (preprocessing, forward
  *   pass, softmax and top-k) in microseconds
  * @model: architecture name of the model ("large", "small", ...)
- * @roi: the region of the frame the model saw, in pixels
+ * @roi: the region the meta reports, in pixels: the part of the frame the
+ *   model saw (full frame), or the upstream ROI's box (roi-source=roi-meta)
  *
  * One classification result, as the element publishes it. Nothing here is
  * owned: the caller keeps the arrays alive during the call.

@@ -305,7 +305,8 @@ GST_START_TEST (test_async_live_slow_model)
 
   /* every frame reached the sink and was rendered, in order */
   fail_unless_equals_int (st.n, n_frames);
-  fail_unless_equals_int (st.handoffs, n_frames);
+  if (timing_checked ())
+    fail_unless_equals_int (st.handoffs, n_frames);
   fail_unless_equals_int (st.gaps, 0);
   fail_unless_equals_uint64 (processed, n_frames);
   if (timing_checked ())
@@ -385,8 +386,10 @@ GST_START_TEST (test_sync_qos_skips_inference)
       G_GUINT64_FORMAT " inferred, %" G_GUINT64_FORMAT " skipped, %u carried "
       "an older result\n", inferred, skipped, stale);
   /* 9 * 33.3 + 2 * 200 ms (+ one inference) = 700 ms: frames 10..21 */
-  fail_unless (skipped >= 11 && skipped <= 14, "skipped %" G_GUINT64_FORMAT,
-      skipped);
+  fail_unless (skipped >= 11, "skipped %" G_GUINT64_FORMAT, skipped);
+  /* (the window also covers one average inference time) */
+  if (timing_checked ())
+    fail_unless (skipped <= 14, "skipped %" G_GUINT64_FORMAT, skipped);
   fail_unless (inferred < 60);
 
   run_qos (FALSE, &inferred, &skipped, &stale);
