@@ -257,7 +257,8 @@ mutate_structure (const char *json, size_t len, unsigned int *r)
           guint i = rand_r (r) % json_array_get_length (a);
           gint64 v = rand_r (r) % 2 ?
               interesting_ints[rand_r (r) % G_N_ELEMENTS (interesting_ints)] :
-              get_int (a, i) + (rand_r (r) % 2 ? 1 : -1);
+              (gint64) ((guint64) get_int (a, i) +
+              (rand_r (r) % 2 ? 1 : G_MAXUINT64));
           array_set (a, i, int_node (v));
         }
         break;
@@ -279,7 +280,7 @@ mutate_structure (const char *json, size_t len, unsigned int *r)
               v = interesting_ints[rand_r (r) % G_N_ELEMENTS (interesting_ints)];
               break;
             case 1:
-              v += (rand_r (r) % 9) - 4;
+              v = (gint64) ((guint64) v + (rand_r (r) % 9) - 4);   /* wraps */
               break;
             default:
               v = get_int (a, 1 - i);
