@@ -32,7 +32,7 @@ typedef struct
 static GArray *boxes;           /* of Box */
 
 /* The stand-in detector: attach one ROI meta per box, as a detector element
- * such as DL Streamer's gvadetect or an onnxinference+decoder pair does. */
+ * such as DL Streamer's gvadetect does. */
 static GstPadProbeReturn
 detect (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
