@@ -707,6 +707,54 @@ GST_START_TEST (test_async_flush_caps_eos)
 
 GST_END_TEST;
 
+/* ---- mode=auto follows the upstream LATENCY query ---- */
+
+GST_START_TEST (test_auto_mode)
+{
+  gchar *model = fixture_path (FIXTURE_MODEL);
+  gchar *desc;
+  GstHarness *h;
+  GstBuffer *out;
+  guint i;
+
+  /* the harness answers as a live source: async, so the first frame cannot
+   * carry a result yet */
+  h = harness_new ("overlay=false", NULL);
+  gst_harness_set_src_caps_str (h, tile_caps ());
+  out = gst_harness_push_and_pull (h, make_tile (0, 0));
+  fail_unless_equals_int (meta_top_id (out), -1);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  /* a file-like (not live) source: sync, every frame classified on itself */
+  {
+    GstElement *pipeline, *sink;
+    GstSample *sample;
+
+    desc = g_strdup_printf ("videotestsrc num-buffers=5 ! "
+        "video/x-raw,width=64,height=48 ! mnv3classify model-file=\"%s\" ! "
+        "appsink name=sink sync=false", model);
+    pipeline = gst_parse_launch (desc, NULL);
+    sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+    fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    for (i = 0; i < 5; i++) {
+      g_signal_emit_by_name (sink, "pull-sample", &sample);
+      fail_unless (sample != NULL);
+      fail_unless (gst_mnv3_classification_is_fresh
+          (gst_mnv3_classification_get (gst_sample_get_buffer (sample))));
+      gst_sample_unref (sample);
+    }
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    gst_object_unref (sink);
+    gst_object_unref (pipeline);
+  }
+  g_free (desc);
+  g_free (model);
+}
+
+GST_END_TEST;
+
 /* ---- 100 random state changes, flushing seeks and caps changes while
  * buffers flow ---- */
 
@@ -792,6 +840,7 @@ mnv3classify_live_suite (void)
   tcase_add_test (tc, test_smoothing_flip_flop);
   tcase_add_test (tc, test_two_rois_two_classes);
   tcase_add_test (tc, test_async_flush_caps_eos);
+  tcase_add_test (tc, test_auto_mode);
   tcase_add_test (tc, test_state_stress);
   tcase_add_test (tc, test_async_live_slow_model);
   return s;
