@@ -171,6 +171,8 @@ for r in $(seq 1 "$ROUNDS"); do
       [ -n "$oa" ] && [ -n "$ob" ] || die "unexpected output: '$a' / '$b'"
       echo "$oa" >>"$WORK/ort-$m-$t"
       echo "$ob" >>"$WORK/mnv3-$m-$t"
+      echo "$a" | field min_ms >>"$WORK/ortmin-$m-$t"
+      echo "$b" | field min_ms >>"$WORK/mnv3min-$m-$t"
       awk -v a="$oa" -v b="$ob" 'BEGIN { printf "%.4f\n", b / a }' >>"$WORK/ratio-$m-$t"
       echo "$b" | field kernels >"$WORK/kernels"
       printf 'round %d/%d  %-5s threads=%s  ort %8.3f ms  mnv3 %8.3f ms  ratio %.3f\n' \
@@ -182,18 +184,21 @@ done
 # -- 7. table -----------------------------------------------------------------------------------
 echo "== load after: $(uptime | sed 's/.*load average/load average/')"
 echo "== median of $ROUNDS round medians (ms); ratio = mnv3 / ORT; mnv3 kernels=$(cat "$WORK/kernels")"
-printf '%-6s %7s %10s %10s %7s %15s %7s %4s\n' model threads ort_ms mnv3_ms ratio \
-  round_ratios target met
+printf '%-6s %7s %10s %10s %7s %15s %7s %4s %10s %10s %9s\n' model threads ort_ms mnv3_ms ratio \
+  round_ratios target met ort_min mnv3_min min_ratio
 for m in $MODELS; do
   for t in $THREADS; do
     oa=$(median <"$WORK/ort-$m-$t")
     ob=$(median <"$WORK/mnv3-$m-$t")
     lo=$(sort -g "$WORK/ratio-$m-$t" | head -n 1)
     hi=$(sort -g "$WORK/ratio-$m-$t" | tail -n 1)
-    awk -v m="$m" -v t="$t" -v a="$oa" -v b="$ob" -v lo="$lo" -v hi="$hi" -v tg="$TARGET" 'BEGIN {
+    amin=$(sort -g "$WORK/ortmin-$m-$t" | head -n 1)
+    bmin=$(sort -g "$WORK/mnv3min-$m-$t" | head -n 1)
+    awk -v m="$m" -v t="$t" -v a="$oa" -v b="$ob" -v lo="$lo" -v hi="$hi" -v tg="$TARGET" \
+        -v amin="$amin" -v bmin="$bmin" 'BEGIN {
       r = b / a;
-      printf "%-6s %7s %10.3f %10.3f %7.3f %15s %7s %4s\n", m, t, a, b, r,
-          sprintf ("%.2f..%.2f", lo, hi), "<=" tg, r <= tg ? "yes" : "no" }'
+      printf "%-6s %7s %10.3f %10.3f %7.3f %15s %7s %4s %10.3f %10.3f %9.3f\n", m, t, a, b, r,
+          sprintf ("%.2f..%.2f", lo, hi), "<=" tg, r <= tg ? "yes" : "no", amin, bmin, bmin / amin }'
   done
 done
 echo "== wall time $(($(date +%s) - T_START)) s"
