@@ -55,6 +55,7 @@ struct _Mnv3Graph {
   float *logits;
   Step *steps;
   int n_steps;
+  int n_chunks;                 /* per step: a few per thread, see pool */
   gboolean profiling;
   double prof_ms[N_PROF];
   guint64 prof_runs;
@@ -155,7 +156,7 @@ mnv3_graph_run (Mnv3Graph * g)
   for (int i = 0; i < g->n_steps; i++) {
     RunCtx rc = { g, &g->steps[i] };
     double t0 = g->profiling ? now_ms () : 0;
-    mnv3_pool_run (g->pool, run_step_part, &rc);
+    mnv3_pool_run (g->pool, run_step_part, &rc, g->n_chunks);
     if (g->profiling)
       g->prof_ms[g->steps[i].prof] += now_ms () - t0;
   }
@@ -358,6 +359,8 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   g->n_steps = (int) bld.steps->len;
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
   g->pool = mnv3_pool_new (threads);
+  g->n_chunks = mnv3_pool_get_threads (g->pool) > 1 ?
+      4 * mnv3_pool_get_threads (g->pool) : 1;
   g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads",
       g->n_steps, total * 4.0 / (1 << 20), k->name,
       mnv3_pool_get_threads (g->pool));

@@ -1,15 +1,22 @@
-/* libmnv3: persistent fork/join thread pool
+/* libmnv3: persistent fork/join thread pool with dynamic chunk claiming
  * Copyright (C) 2026 mnv3classify developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * A network runs ~60 parallel steps of 20-500 us each, so the fork/join
  * must cost a few microseconds, not the tens a condition-variable wakeup
- * costs. Workers therefore spin on a generation counter for a while after
- * each job (a short pause instruction per poll) and only then sleep on a
- * condition variable; the caller runs share 0 itself and spins until the
- * others are done. Between inferences (idle for more than the spin budget)
- * workers sleep, so an idle pool costs no CPU.
+ * costs. Workers therefore spin on the job word for a while after each job
+ * (a pause instruction per poll) and only then sleep on a condition
+ * variable, so an idle pool costs no CPU.
+ *
+ * Each step is cut into more chunks than threads and every thread,
+ * the caller included, claims chunks from one atomic word until none are
+ * left. A worker that is descheduled (the other core busy with video
+ * decoding, say) therefore never holds the step up by more than the one
+ * chunk it already claimed: the caller runs the rest itself. The job word
+ * packs generation, chunk count and next chunk so that a late worker can
+ * never claim a chunk of a job it did not see published.
  */
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <pthread.h>
@@ -22,41 +29,58 @@
 #define CPU_RELAX() do { } while (0)
 #endif
 
-/* About 100-200 us of polling before a worker sleeps. */
+/* About 100-200 us of polling before an idle worker sleeps. */
 #define SPIN_POLLS 20000
+/* Polls before a waiting caller starts yielding its core. */
+#define WAIT_POLLS 2000
+
+/* job word: generation (32 bits) | n chunks (16) | next chunk (16) */
+#define JOB(gen, n, next) (((uint64_t) (gen) << 32) | ((uint64_t) (n) << 16) \
+    | (uint64_t) (next))
+#define JOB_GEN(j) ((uint32_t) ((j) >> 32))
+#define JOB_N(j) ((int) (((j) >> 16) & 0xffff))
+#define JOB_NEXT(j) ((int) ((j) & 0xffff))
 
 struct _Mnv3Pool {
   int threads;
   pthread_t *workers;
   pthread_mutex_t lock;
   pthread_cond_t wake;
-  atomic_uint generation;       /* bumped for every job */
-  atomic_int pending;           /* workers still running the current job */
+  _Atomic uint64_t job;
+  atomic_int done;              /* chunks finished in the current job */
   atomic_int sleepers;
   atomic_bool quit;
   Mnv3PoolFn fn;
   void *ctx;
 };
 
-typedef struct {
-  Mnv3Pool *pool;
-  int index;
-} WorkerArg;
+/* Claims and runs chunks of generation @gen until none are left. */
+static void
+run_chunks (Mnv3Pool * pool, uint32_t gen)
+{
+  for (;;) {
+    uint64_t j = atomic_load_explicit (&pool->job, memory_order_acquire);
+    if (JOB_GEN (j) != gen || JOB_NEXT (j) >= JOB_N (j))
+      return;
+    if (!atomic_compare_exchange_weak_explicit (&pool->job, &j, j + 1,
+            memory_order_acq_rel, memory_order_acquire))
+      continue;
+    pool->fn (pool->ctx, JOB_NEXT (j), JOB_N (j));
+    atomic_fetch_add_explicit (&pool->done, 1, memory_order_release);
+  }
+}
 
 static void *
 worker_main (void *data)
 {
-  WorkerArg *arg = data;
-  Mnv3Pool *pool = arg->pool;
-  int index = arg->index;
-  unsigned seen = 0;
-  g_free (arg);
+  Mnv3Pool *pool = data;
+  uint32_t seen = 0;
 
   for (;;) {
-    unsigned gen;
+    uint32_t gen;
     int polls = 0;
-    while ((gen = atomic_load_explicit (&pool->generation,
-                memory_order_acquire)) == seen &&
+    while ((gen = JOB_GEN (atomic_load_explicit (&pool->job,
+                    memory_order_acquire))) == seen &&
         !atomic_load_explicit (&pool->quit, memory_order_acquire)) {
       if (++polls < SPIN_POLLS) {
         CPU_RELAX ();
@@ -64,7 +88,7 @@ worker_main (void *data)
       }
       pthread_mutex_lock (&pool->lock);
       atomic_fetch_add (&pool->sleepers, 1);
-      while (atomic_load (&pool->generation) == seen &&
+      while (JOB_GEN (atomic_load (&pool->job)) == seen &&
           !atomic_load (&pool->quit))
         pthread_cond_wait (&pool->wake, &pool->lock);
       atomic_fetch_sub (&pool->sleepers, 1);
@@ -74,8 +98,7 @@ worker_main (void *data)
     if (atomic_load_explicit (&pool->quit, memory_order_acquire))
       break;
     seen = gen;
-    pool->fn (pool->ctx, index, pool->threads);
-    atomic_fetch_sub_explicit (&pool->pending, 1, memory_order_release);
+    run_chunks (pool, gen);
   }
   return NULL;
 }
@@ -89,18 +112,14 @@ mnv3_pool_new (int threads)
   pool->threads = threads;
   pthread_mutex_init (&pool->lock, NULL);
   pthread_cond_init (&pool->wake, NULL);
-  atomic_init (&pool->generation, 0);
-  atomic_init (&pool->pending, 0);
+  atomic_init (&pool->job, 0);
+  atomic_init (&pool->done, 0);
   atomic_init (&pool->sleepers, 0);
   atomic_init (&pool->quit, false);
   pool->workers = g_new0 (pthread_t, threads);
   for (int i = 1; i < threads; i++) {
-    WorkerArg *arg = g_new (WorkerArg, 1);
-    arg->pool = pool;
-    arg->index = i;
-    if (pthread_create (&pool->workers[i], NULL, worker_main, arg) != 0) {
+    if (pthread_create (&pool->workers[i], NULL, worker_main, pool) != 0) {
       /* Run with the threads we got. */
-      g_free (arg);
       g_warning ("could not start worker thread %d; using %d threads", i, i);
       pool->threads = i;
       break;
@@ -116,25 +135,35 @@ mnv3_pool_get_threads (const Mnv3Pool * pool)
 }
 
 void
-mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx)
+mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx, int n_chunks)
 {
-  if (pool->threads == 1) {
-    fn (ctx, 0, 1);
+  g_assert (n_chunks >= 1 && n_chunks < 0xffff);
+  if (pool->threads == 1 || n_chunks == 1) {
+    for (int i = 0; i < n_chunks; i++)
+      fn (ctx, i, n_chunks);
     return;
   }
   pool->fn = fn;
   pool->ctx = ctx;
-  atomic_store_explicit (&pool->pending, pool->threads - 1,
-      memory_order_relaxed);
-  atomic_fetch_add_explicit (&pool->generation, 1, memory_order_release);
+  atomic_store_explicit (&pool->done, 0, memory_order_relaxed);
+  uint32_t gen = JOB_GEN (atomic_load (&pool->job)) + 1;
+  atomic_store_explicit (&pool->job, JOB (gen, n_chunks, 0),
+      memory_order_seq_cst);
   if (atomic_load (&pool->sleepers) > 0) {
     pthread_mutex_lock (&pool->lock);
     pthread_cond_broadcast (&pool->wake);
     pthread_mutex_unlock (&pool->lock);
   }
-  fn (ctx, 0, pool->threads);
-  while (atomic_load_explicit (&pool->pending, memory_order_acquire) > 0)
-    CPU_RELAX ();
+  run_chunks (pool, gen);
+  /* Only chunks a worker already claimed are left; if that worker lost its
+   * core, yield ours so it can finish. */
+  for (int polls = 0; atomic_load_explicit (&pool->done,
+          memory_order_acquire) < n_chunks; polls++) {
+    if (polls < WAIT_POLLS)
+      CPU_RELAX ();
+    else
+      sched_yield ();
+  }
 }
 
 void

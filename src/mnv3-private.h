@@ -65,14 +65,15 @@ struct _Mnv3Model {
 void mnv3_conv_padding (Mnv3Padding padding, int in, int k, int stride,
                         int *out, int *pad_before);
 
-/* Thread pool: mnv3_pool_run() calls fn (ctx, i, n) for i in [0, n) where n
- * is the number of threads, the caller running i = 0, and returns when all
- * are done. */
+/* Thread pool: mnv3_pool_run() calls fn (ctx, i, n_chunks) once for every
+ * chunk i in [0, n_chunks), spread over the pool's threads and the caller,
+ * and returns when all are done. */
 typedef struct _Mnv3Pool Mnv3Pool;
 typedef void (*Mnv3PoolFn) (void *ctx, int i, int n);
 Mnv3Pool *mnv3_pool_new (int threads);
 int mnv3_pool_get_threads (const Mnv3Pool * pool);
-void mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx);
+void mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx,
+                    int n_chunks);
 void mnv3_pool_free (Mnv3Pool * pool);
 
 G_END_DECLS
