@@ -55,7 +55,8 @@ cmd_info (const char *path)
   return 0;
 }
 
-typedef struct {
+typedef struct
+{
   int top_k, threads, runs, warmup;
   gboolean logits, profile;
   const char *kernels;

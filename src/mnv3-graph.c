@@ -14,7 +14,8 @@
 #include <time.h>
 #include "mnv3-private.h"
 
-typedef enum {
+typedef enum
+{
   STEP_CONV,                    /* stem */
   STEP_CONV1X1,
   STEP_DWCONV,
@@ -22,7 +23,8 @@ typedef enum {
 } StepKind;
 
 /* Op types for the profile. */
-typedef enum {
+typedef enum
+{
   PROF_STEM, PROF_EXPAND, PROF_DWCONV, PROF_SE, PROF_PROJECT, PROF_HEAD,
   PROF_POOL, PROF_CLASSIFIER, N_PROF
 } ProfType;
@@ -32,12 +34,14 @@ static const char *const prof_names[N_PROF] = {
   "classifier"
 };
 
-typedef struct {
+typedef struct
+{
   StepKind kind;
   ProfType prof;
   const float *in;
   float *out;
-  union {
+  union
+  {
     struct mnv3_conv_params conv;
     struct mnv3_conv1x1_params c1;
     struct mnv3_dwconv_params dw;
@@ -46,7 +50,8 @@ typedef struct {
   gboolean split_n;             /* conv1x1: split columns, not rows */
 } Step;
 
-struct _Mnv3Graph {
+struct _Mnv3Graph
+{
   const Mnv3Model *model;
   const struct mnv3_kernels *k;
   Mnv3Pool *pool;
@@ -61,15 +66,15 @@ struct _Mnv3Graph {
   guint64 prof_runs;
 };
 
-typedef struct {
+typedef struct
+{
   const Mnv3Graph *g;
   const Step *s;
 } RunCtx;
 
 /* Splits [0, n) into @parts chunks, multiples of @align except the last. */
 static void
-split_range (size_t n, int i, int parts, size_t align, size_t * b,
-    size_t * e)
+split_range (size_t n, int i, int parts, size_t align, size_t *b, size_t *e)
 {
   size_t units = (n + align - 1) / align;
   size_t per = units / parts, extra = units % parts;
@@ -167,7 +172,8 @@ mnv3_graph_run (Mnv3Graph * g)
 
 /* Building the step list. */
 
-typedef struct {
+typedef struct
+{
   GArray *steps;
   int threads;
 } Builder;
@@ -245,7 +251,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   size_t max_xy, max_e = 0, max_d = 0, max_c = 0;
   mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
   hw = ohw;
-  max_xy = (size_t) hw * hw * model->stem.cout;
+  max_xy = (size_t) hw *hw * model->stem.cout;
   for (int i = 0; i < model->n_blocks; i++) {
     const Mnv3Block *b = &model->blocks[i];
     max_e = MAX (max_e, (size_t) hw * hw * b->cexp);
@@ -294,9 +300,10 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   s.in = g->input;
   s.out = X;
   s.p.conv = (struct mnv3_conv_params) {
-  .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = model->stem.cout,
-        .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = model->stem.w,
-        .bias = model->stem.b,.act = model->stem.act};
+    .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = model->stem.cout,
+    .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = model->stem.w,
+    .bias = model->stem.b,.act = model->stem.act
+  };
   g_array_append_val (bld.steps, s);
   hw = ohw;
   float *cur = X, *other = Y;
@@ -318,9 +325,10 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     s.in = dw_in;
     s.out = D;
     s.p.dw = (struct mnv3_dwconv_params) {
-    .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
-          .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
-          .bias = b->dw.b,.act = b->dw.act};
+      .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
+      .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
+      .bias = b->dw.b,.act = b->dw.act
+    };
     g_array_append_val (bld.steps, s);
     hw = ohw;
     size_t m_out = (size_t) hw * hw;
@@ -336,8 +344,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     }
     if (b->residual) {
       /* In place: each output element reads its residual first. */
-      add_conv1x1 (&bld, PROF_PROJECT, &b->project, D, cur, m_out, kscale,
-          cur);
+      add_conv1x1 (&bld, PROF_PROJECT, &b->project, D, cur, m_out, kscale, cur);
     } else {
       add_conv1x1 (&bld, PROF_PROJECT, &b->project, D, other, m_out, kscale,
           NULL);

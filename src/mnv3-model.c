@@ -19,11 +19,13 @@
 #define MAX_HEADER_BYTES (64u << 20)
 #define MAX_DIMS 8
 
-typedef enum {
+typedef enum
+{
   DT_F32, DT_F16, DT_OTHER
 } DType;
 
-typedef struct {
+typedef struct
+{
   const char *name;             /* key in the header (owned by the parser) */
   DType dtype;
   const char *dtype_name;
@@ -34,7 +36,8 @@ typedef struct {
   gboolean used;
 } TensorEntry;
 
-typedef struct {
+typedef struct
+{
   const char *file;             /* for messages */
   JsonParser *parser;
   GHashTable *tensors;          /* name -> TensorEntry* */
@@ -79,8 +82,7 @@ json_get_uint (JsonNode * node, uint64_t * out)
  * inside the data section, sizes consistent with shape and dtype, no two
  * tensors overlapping. */
 static gboolean
-parse_header (LoadCtx * ctx, const guint8 * data, size_t size,
-    GError ** error)
+parse_header (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
 {
   if (size < 8) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_TRUNCATED,
@@ -198,8 +200,7 @@ parse_header (LoadCtx * ctx, const guint8 * data, size_t size,
       if (!json_get_uint (json_array_get_element (sa, i), &d) ||
           d > G_MAXINT32 || __builtin_mul_overflow (numel, d, &numel)) {
         g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-            "%s: tensor '%s': invalid shape dimension %u", ctx->file, name,
-            i);
+            "%s: tensor '%s': invalid shape dimension %u", ctx->file, name, i);
         goto out;
       }
       e->shape[i] = (int64_t) d;
@@ -213,8 +214,7 @@ parse_header (LoadCtx * ctx, const guint8 * data, size_t size,
         !json_get_uint (json_array_get_element (oa, 1), &e->end) ||
         e->begin > e->end) {
       g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-          "%s: tensor '%s': missing or invalid data_offsets", ctx->file,
-          name);
+          "%s: tensor '%s': missing or invalid data_offsets", ctx->file, name);
       goto out;
     }
     if (e->end > data_size) {
@@ -406,7 +406,8 @@ has_tensor (LoadCtx * ctx, const char *name)
   return g_hash_table_contains (ctx->tensors, name);
 }
 
-typedef enum {
+typedef enum
+{
   CONV_FULL,                    /* stem: OIHW -> k k cin cout */
   CONV_DW,                      /* [c, 1, k, k] -> k*k x c */
   CONV_1X1,                     /* [cout, cin, 1, 1] -> cin x cout */
@@ -600,8 +601,7 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   if (s && (!parse_double (s, &info->width) || info->width <= 0.0 ||
           info->width > 8.0)) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
-        "%s: metadata mnv3.width '%s' is not a number in (0, 8]",
-        ctx->file, s);
+        "%s: metadata mnv3.width '%s' is not a number in (0, 8]", ctx->file, s);
     return FALSE;
   }
 
@@ -704,8 +704,7 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
   Mnv3ModelInfo *info = &m->info;
   char name[96];
 
-  if (!parse_header (ctx, data, size, error) ||
-      !load_metadata (ctx, m, error))
+  if (!parse_header (ctx, data, size, error) || !load_metadata (ctx, m, error))
     goto fail;
 
   int nb;
@@ -724,7 +723,7 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
     goto fail;
   mnv3_conv_padding (info->padding, size_hw, 3, 2, &out_hw, &pad);
   size_hw = out_hw;
-  macs += (uint64_t) size_hw * size_hw * c * 3 * 9;
+  macs += (uint64_t) size_hw *size_hw * c * 3 * 9;
   params += conv_params (&m->stem, FALSE);
 
   m->n_blocks = nb;
@@ -748,17 +747,16 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
       if (!load_conv (ctx, name, TRUE, CONV_1X1, b->cin, b->cexp, 1, 1, act,
               &b->expand, error))
         goto fail;
-      macs += (uint64_t) size_hw * size_hw * b->cin * b->cexp;
+      macs += (uint64_t) size_hw *size_hw * b->cin * b->cexp;
       params += conv_params (&b->expand, FALSE);
     }
     g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
     if (!load_conv (ctx, name, TRUE, CONV_DW, b->cexp, b->cexp, b->k,
             b->stride, act, &b->dw, error))
       goto fail;
-    mnv3_conv_padding (info->padding, size_hw, b->k, b->stride, &out_hw,
-        &pad);
+    mnv3_conv_padding (info->padding, size_hw, b->k, b->stride, &out_hw, &pad);
     size_hw = out_hw;
-    macs += (uint64_t) size_hw * size_hw * b->cexp * b->k * b->k;
+    macs += (uint64_t) size_hw *size_hw * b->cexp * b->k * b->k;
     params += conv_params (&b->dw, TRUE);
     if (b->has_se) {
       /* torchvision: _make_divisible (expanded // 4, 8). */
@@ -771,15 +769,14 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
       if (!load_conv (ctx, name, FALSE, CONV_1X1, b->csq, b->cexp, 1, 1,
               MNV3_ACT_HSIGMOID, &b->fc2, error))
         goto fail;
-      macs += 2ull * b->cexp * b->csq + (uint64_t) size_hw * size_hw *
-          b->cexp;
+      macs += 2ull * b->cexp * b->csq + (uint64_t) size_hw *size_hw * b->cexp;
       params += conv_params (&b->fc1, FALSE) + conv_params (&b->fc2, FALSE);
     }
     g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
     if (!load_conv (ctx, name, TRUE, CONV_1X1, b->cexp, b->cout, 1, 1,
             MNV3_ACT_NONE, &b->project, error))
       goto fail;
-    macs += (uint64_t) size_hw * size_hw * b->cexp * b->cout;
+    macs += (uint64_t) size_hw *size_hw * b->cexp * b->cout;
     params += conv_params (&b->project, FALSE);
     c = b->cout;
   }
@@ -788,10 +785,9 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
    * the file, as TensorFlow does not always scale it), then global pool,
    * classifier.0 (1280 / 1024, h-swish) and classifier.3 (classes). */
   g_snprintf (name, sizeof name, "features.%d", nb + 1);
-  if (!load_conv (ctx, name, TRUE, CONV_1X1, c, -1, 1, 1, hs, &m->head,
-          error))
+  if (!load_conv (ctx, name, TRUE, CONV_1X1, c, -1, 1, 1, hs, &m->head, error))
     goto fail;
-  macs += (uint64_t) size_hw * size_hw * c * m->head.cout;
+  macs += (uint64_t) size_hw *size_hw * c * m->head.cout;
   params += conv_params (&m->head, FALSE);
   if (!load_conv (ctx, "classifier.0", FALSE, CONV_LINEAR, m->head.cout, -1,
           1, 1, hs, &m->hidden, error))

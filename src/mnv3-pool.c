@@ -41,7 +41,8 @@
 #define JOB_N(j) ((int) (((j) >> 16) & 0xffff))
 #define JOB_NEXT(j) ((int) ((j) & 0xffff))
 
-struct _Mnv3Pool {
+struct _Mnv3Pool
+{
   int threads;
   pthread_t *workers;
   pthread_mutex_t lock;

@@ -48,7 +48,7 @@ mnv3_top_k (const float *values, int n, int k, int *indices)
 }
 
 static gboolean
-pnm_read_int (const guint8 * d, size_t n, size_t * pos, int *out)
+pnm_read_int (const guint8 * d, size_t n, size_t *pos, int *out)
 {
   /* Skip white space and # comments. */
   while (*pos < n) {
@@ -73,8 +73,7 @@ pnm_read_int (const guint8 * d, size_t n, size_t * pos, int *out)
 }
 
 guint8 *
-mnv3_image_load_pnm (const char *path, int *width, int *height,
-    GError ** error)
+mnv3_image_load_pnm (const char *path, int *width, int *height, GError ** error)
 {
   gchar *data = NULL;
   gsize n = 0;
@@ -104,8 +103,7 @@ mnv3_image_load_pnm (const char *path, int *width, int *height,
   size_t need = (size_t) w * h * channels;
   if (n - pos < need) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_IMAGE,
-        "%s: truncated: %zu bytes of pixels, %zu needed", path, n - pos,
-        need);
+        "%s: truncated: %zu bytes of pixels, %zu needed", path, n - pos, need);
     goto fail;
   }
   guint8 *rgb = g_malloc ((size_t) w * h * 3);

@@ -12,7 +12,7 @@
 #include <immintrin.h>
 #include "simd-avx2.h"
 
-static inline __attribute__ ((always_inline))
+static inline __attribute__((always_inline))
      void act_loop (float *x, size_t n, const enum mnv3_act act)
 {
   size_t i = 0;

@@ -57,7 +57,7 @@ struct tile_args
 
 /* One mr x (8 * nv) tile; the last vector is masked when `masked`. All of
  * mr, nv, masked, ks are compile-time constants in each instantiation. */
-static inline __attribute__ ((always_inline))
+static inline __attribute__((always_inline))
      void tile (const struct tile_args *t, const int mr, const int nv,
     const int masked, const int ks)
 {
@@ -153,23 +153,23 @@ typedef void (*tile_fn) (const struct tile_args * t);
   TILE_FN (mr, nv, 1, 0) TILE_FN (mr, nv, 1, 1)
 
 TILE_FNS_MR (1, 1) TILE_FNS_MR (2, 1) TILE_FNS_MR (3, 1)
-TILE_FNS_MR (4, 1) TILE_FNS_MR (5, 1) TILE_FNS_MR (6, 1)
-TILE_FNS_MR (1, 2) TILE_FNS_MR (2, 2) TILE_FNS_MR (3, 2)
-TILE_FNS_MR (4, 2) TILE_FNS_MR (5, 2) TILE_FNS_MR (6, 2)
-TILE_FNS_MR (1, 3) TILE_FNS_MR (1, 4) TILE_FNS_MR (1, 5)
-TILE_FNS_MR (1, 6) TILE_FNS_MR (1, 7) TILE_FNS_MR (1, 8)
-
+    TILE_FNS_MR (4, 1) TILE_FNS_MR (5, 1) TILE_FNS_MR (6, 1)
+    TILE_FNS_MR (1, 2) TILE_FNS_MR (2, 2) TILE_FNS_MR (3, 2)
+    TILE_FNS_MR (4, 2) TILE_FNS_MR (5, 2) TILE_FNS_MR (6, 2)
+    TILE_FNS_MR (1, 3) TILE_FNS_MR (1, 4) TILE_FNS_MR (1, 5)
+    TILE_FNS_MR (1, 6) TILE_FNS_MR (1, 7) TILE_FNS_MR (1, 8)
 #define TILE_ENTRY(mr, nv) \
   { { tile_##mr##x##nv##_00, tile_##mr##x##nv##_01 }, \
     { tile_##mr##x##nv##_10, tile_##mr##x##nv##_11 } }
-
 /* [nv - 1][mr - 1][masked][ks] */
-static const tile_fn tiles[2][MR][2][2] = {
-  {TILE_ENTRY (1, 1), TILE_ENTRY (2, 1), TILE_ENTRY (3, 1),
-      TILE_ENTRY (4, 1), TILE_ENTRY (5, 1), TILE_ENTRY (6, 1)},
-  {TILE_ENTRY (1, 2), TILE_ENTRY (2, 2), TILE_ENTRY (3, 2),
-      TILE_ENTRY (4, 2), TILE_ENTRY (5, 2), TILE_ENTRY (6, 2)},
-};
+     static const
+         tile_fn
+         tiles[2][MR][2][2] = {
+       {TILE_ENTRY (1, 1), TILE_ENTRY (2, 1), TILE_ENTRY (3, 1),
+           TILE_ENTRY (4, 1), TILE_ENTRY (5, 1), TILE_ENTRY (6, 1)},
+       {TILE_ENTRY (1, 2), TILE_ENTRY (2, 2), TILE_ENTRY (3, 2),
+           TILE_ENTRY (4, 2), TILE_ENTRY (5, 2), TILE_ENTRY (6, 2)},
+     };
 
 /* [nv - 1][masked][ks], one row */
 static const tile_fn gemv_tiles[GEMV_NV][2][2] = {

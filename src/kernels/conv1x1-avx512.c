@@ -62,7 +62,7 @@ struct tile_args
  * page boundary), and 8-column tails are the common case (MobileNetV3
  * channel counts are multiples of 8). mr, nv, ks and half are compile-time
  * constants in each instantiation. */
-static inline __attribute__ ((always_inline))
+static inline __attribute__((always_inline))
      void tile (const struct tile_args *t, const int mr, const int nv,
     const int ks, const int half)
 {
@@ -162,29 +162,29 @@ typedef void (*tile_fn) (const struct tile_args * t);
   TILE_FN (mr, nv, 1, 0) TILE_FN (mr, nv, 1, 1)
 
 TILE_FNS (1, 1) TILE_FNS (2, 1) TILE_FNS (3, 1) TILE_FNS (4, 1)
-TILE_FNS (5, 1) TILE_FNS (6, 1) TILE_FNS (7, 1) TILE_FNS (8, 1)
-TILE_FNS (9, 1) TILE_FNS (10, 1) TILE_FNS (11, 1) TILE_FNS (12, 1)
-TILE_FNS (1, 2) TILE_FNS (2, 2) TILE_FNS (3, 2) TILE_FNS (4, 2)
-TILE_FNS (5, 2) TILE_FNS (6, 2) TILE_FNS (7, 2) TILE_FNS (8, 2)
-TILE_FNS (9, 2) TILE_FNS (10, 2) TILE_FNS (11, 2) TILE_FNS (12, 2)
-TILE_FNS (1, 3) TILE_FNS (1, 4) TILE_FNS (1, 5) TILE_FNS (1, 6)
-TILE_FNS (1, 7) TILE_FNS (1, 8)
-
+    TILE_FNS (5, 1) TILE_FNS (6, 1) TILE_FNS (7, 1) TILE_FNS (8, 1)
+    TILE_FNS (9, 1) TILE_FNS (10, 1) TILE_FNS (11, 1) TILE_FNS (12, 1)
+    TILE_FNS (1, 2) TILE_FNS (2, 2) TILE_FNS (3, 2) TILE_FNS (4, 2)
+    TILE_FNS (5, 2) TILE_FNS (6, 2) TILE_FNS (7, 2) TILE_FNS (8, 2)
+    TILE_FNS (9, 2) TILE_FNS (10, 2) TILE_FNS (11, 2) TILE_FNS (12, 2)
+    TILE_FNS (1, 3) TILE_FNS (1, 4) TILE_FNS (1, 5) TILE_FNS (1, 6)
+    TILE_FNS (1, 7) TILE_FNS (1, 8)
 #define TILE_ENTRY(mr, nv) \
   { { tile_##mr##x##nv##_00, tile_##mr##x##nv##_01 }, \
     { tile_##mr##x##nv##_10, tile_##mr##x##nv##_11 } }
-
 /* [nv - 1][mr - 1][half][ks] */
-static const tile_fn tiles[2][MR][2][2] = {
-  {TILE_ENTRY (1, 1), TILE_ENTRY (2, 1), TILE_ENTRY (3, 1),
-        TILE_ENTRY (4, 1), TILE_ENTRY (5, 1), TILE_ENTRY (6, 1),
-        TILE_ENTRY (7, 1), TILE_ENTRY (8, 1), TILE_ENTRY (9, 1),
-      TILE_ENTRY (10, 1), TILE_ENTRY (11, 1), TILE_ENTRY (12, 1)},
-  {TILE_ENTRY (1, 2), TILE_ENTRY (2, 2), TILE_ENTRY (3, 2),
-        TILE_ENTRY (4, 2), TILE_ENTRY (5, 2), TILE_ENTRY (6, 2),
-        TILE_ENTRY (7, 2), TILE_ENTRY (8, 2), TILE_ENTRY (9, 2),
-      TILE_ENTRY (10, 2), TILE_ENTRY (11, 2), TILE_ENTRY (12, 2)},
-};
+     static const
+         tile_fn
+         tiles[2][MR][2][2] = {
+       {TILE_ENTRY (1, 1), TILE_ENTRY (2, 1), TILE_ENTRY (3, 1),
+             TILE_ENTRY (4, 1), TILE_ENTRY (5, 1), TILE_ENTRY (6, 1),
+             TILE_ENTRY (7, 1), TILE_ENTRY (8, 1), TILE_ENTRY (9, 1),
+           TILE_ENTRY (10, 1), TILE_ENTRY (11, 1), TILE_ENTRY (12, 1)},
+       {TILE_ENTRY (1, 2), TILE_ENTRY (2, 2), TILE_ENTRY (3, 2),
+             TILE_ENTRY (4, 2), TILE_ENTRY (5, 2), TILE_ENTRY (6, 2),
+             TILE_ENTRY (7, 2), TILE_ENTRY (8, 2), TILE_ENTRY (9, 2),
+           TILE_ENTRY (10, 2), TILE_ENTRY (11, 2), TILE_ENTRY (12, 2)},
+     };
 
 /* [nv - 1][half][ks], one row */
 static const tile_fn gemv_tiles[GEMV_NV][2][2] = {

@@ -28,7 +28,8 @@ mnv3_cpu_features (void)
   return f;
 }
 
-enum { SET_REF, SET_AVX2, SET_AVX512, N_SETS };
+enum
+{ SET_REF, SET_AVX2, SET_AVX512, N_SETS };
 
 static const char *const set_names[N_SETS] = { "ref", "avx2", "avx512" };
 static const unsigned set_cpu[N_SETS] =

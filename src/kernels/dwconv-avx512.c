@@ -60,7 +60,7 @@ interior_block (const float *ip, const float *wp, const float *bias,
             acc[i]);
     }
     ip += iw * c;
-    wp += (size_t) K * c;
+    wp += (size_t) K *c;
   }
 #pragma GCC unroll 8
   for (int i = 0; i < PX; i++)
@@ -115,8 +115,7 @@ border_block (const float *in, const float *w, const float *bias, float *o,
 
 static void
 border_pixel (const float *in, float *out,
-    const struct mnv3_dwconv_params *p, size_t oy, size_t ox, int ky0,
-    int ky1)
+    const struct mnv3_dwconv_params *p, size_t oy, size_t ox, int ky0, int ky1)
 {
   const size_t c = p->c;
   const int K = p->k;

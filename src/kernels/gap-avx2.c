@@ -39,8 +39,7 @@ mnv3_f32_gap__avx2 (const float *in, float *out,
   }
   for (; ch < p->c1; ch += 8) {
     size_t r = p->c1 - ch < 8 ? p->c1 - ch : 8;
-    __m256i mask = _mm256_loadu_si256 ((const __m256i *) (mask_table + 8 -
-            r));
+    __m256i mask = _mm256_loadu_si256 ((const __m256i *) (mask_table + 8 - r));
     __m256 a = _mm256_setzero_ps ();
     const float *ip = in + ch;
     for (size_t i = 0; i < p->hw; i++, ip += c)

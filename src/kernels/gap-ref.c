@@ -9,8 +9,7 @@
 #include "kernels.h"
 
 void
-mnv3_f32_gap__ref (const float *in, float *out,
-    const struct mnv3_gap_params *p)
+mnv3_f32_gap__ref (const float *in, float *out, const struct mnv3_gap_params *p)
 {
   assert (p->c1 <= p->c && p->hw > 0);
   for (size_t ch = p->c0; ch < p->c1; ch++) {

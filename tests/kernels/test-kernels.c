@@ -81,6 +81,7 @@ set_current (const struct variant *v, const char *shape)
 {
   snprintf (current, sizeof current, "%s (%s) %s", v->fname, v->op, shape);
 }
+
 static int n_failures;
 static size_t n_checked;
 

@@ -13,7 +13,8 @@
 
 static const char *kernel_sets[] = { "ref", "avx2", "avx512" };
 
-typedef struct {
+typedef struct
+{
   gchar *name;
   int input_size, num_classes, n_inputs;
 } Fixture;

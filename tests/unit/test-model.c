@@ -335,8 +335,7 @@ test_header_edits (void)
   expect_header_edit (edit_overlap, MNV3_ERROR_OFFSET, "overlap");
   expect_header_edit (edit_dtype, MNV3_ERROR_DTYPE, "features.0.0.weight");
   expect_header_edit (edit_unknown_dtype, MNV3_ERROR_DTYPE, "Q4_K");
-  expect_header_edit (edit_missing, MNV3_ERROR_MISSING,
-      "classifier.0.weight");
+  expect_header_edit (edit_missing, MNV3_ERROR_MISSING, "classifier.0.weight");
   expect_header_edit (edit_shape, MNV3_ERROR_SHAPE, "classifier.0.weight");
   expect_header_edit (edit_size_mismatch, MNV3_ERROR_OFFSET,
       "features.0.0.weight");
