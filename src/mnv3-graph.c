@@ -48,6 +48,7 @@ typedef struct
     struct mnv3_gap_params gap;
   } p;
   gboolean split_n;             /* conv1x1: split columns, not rows */
+  uint64_t macs;                /* work, to decide whether to split */
 } Step;
 
 struct _Mnv3Graph
@@ -60,7 +61,7 @@ struct _Mnv3Graph
   float *logits;
   Step *steps;
   int n_steps;
-  int n_chunks;                 /* per step: a few per thread, see pool */
+  int n_chunks;                 /* per step: one per thread, claimed dynamically */
   gboolean profiling;
   double prof_ms[N_PROF];
   guint64 prof_runs;
@@ -146,6 +147,10 @@ run_step_part (void *data, int i, int n)
   }
 }
 
+/* Below this many multiply-adds (about 2 us of work) a step is not split
+ * across threads: the fork/join would cost as much as it saves. */
+#define SMALL_STEP_MACS 150000
+
 static double
 now_ms (void)
 {
@@ -161,7 +166,9 @@ mnv3_graph_run (Mnv3Graph * g)
   for (int i = 0; i < g->n_steps; i++) {
     RunCtx rc = { g, &g->steps[i] };
     double t0 = g->profiling ? now_ms () : 0;
-    mnv3_pool_run (g->pool, run_step_part, &rc, g->n_chunks);
+    /* Steps smaller than a fork/join is worth run on the caller alone. */
+    int chunks = g->steps[i].macs < SMALL_STEP_MACS ? 1 : g->n_chunks;
+    mnv3_pool_run (g->pool, run_step_part, &rc, chunks);
     if (g->profiling)
       g->prof_ms[g->steps[i].prof] += now_ms () - t0;
   }
@@ -202,6 +209,7 @@ add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
   /* Few rows (7x7 maps, GEMVs): give each thread a slice of the output
    * channels instead, which also splits the weight traffic. */
   s.split_n = m < (size_t) (8 * bld->threads);
+  s.macs = (uint64_t) m *c->cin * c->cout;
   g_array_append_val (bld->steps, s);
 }
 
@@ -216,6 +224,7 @@ add_gap (Builder * bld, ProfType prof, const float *in, float *out,
   s.out = out;
   s.p.gap.hw = hw;
   s.p.gap.c = c;
+  s.macs = (uint64_t) hw *c;
   g_array_append_val (bld->steps, s);
 }
 
@@ -304,6 +313,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = model->stem.w,
     .bias = model->stem.b,.act = model->stem.act
   };
+  s.macs = (uint64_t) ohw *ohw * model->stem.cout * 27;
   g_array_append_val (bld.steps, s);
   hw = ohw;
   float *cur = X, *other = Y;
@@ -329,6 +339,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
       .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
       .bias = b->dw.b,.act = b->dw.act
     };
+    s.macs = (uint64_t) ohw *ohw * b->cexp * b->k * b->k;
     g_array_append_val (bld.steps, s);
     hw = ohw;
     size_t m_out = (size_t) hw * hw;
@@ -367,7 +378,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
   g->pool = mnv3_pool_new (threads);
   g->n_chunks = mnv3_pool_get_threads (g->pool) > 1 ?
-      4 * mnv3_pool_get_threads (g->pool) : 1;
+      mnv3_pool_get_threads (g->pool) : 1;
   g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads",
       g->n_steps, total * 4.0 / (1 << 20), k->name,
       mnv3_pool_get_threads (g->pool));
