@@ -534,7 +534,12 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
     if labels:
         label_list = read_labels(labels)
     elif not no_labels and num_classes in (1000, 1001):
-        label_list = read_labels(os.path.join(LABELS_DIR, "imagenet-%d.txt" % num_classes))
+        # Only the 1000-class list is kept in git: the 1001-line list of
+        # TensorFlow's models is "background" followed by it (a byte copy of
+        # the shared data's list must not be committed).
+        label_list = read_labels(os.path.join(LABELS_DIR, "imagenet-1000.txt"))
+        if num_classes == 1001:
+            label_list = ["background"] + label_list
     if label_list is not None:
         if len(label_list) not in (num_classes, num_classes - 1) or \
                 (len(label_list) == num_classes - 1 and num_classes != 1001):
@@ -567,7 +572,7 @@ def main(argv=None):
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--labels", metavar="FILE",
                    help="embed this label list (one per line) as mnv3.labels; default for 1000/1001 "
-                        "classes: models/labels/imagenet-1000.txt / imagenet-1001.txt")
+                        "classes: models/labels/imagenet-1000.txt (with 'background' first for 1001)")
     g.add_argument("--no-labels", action="store_true", help="embed no label list")
     ap.add_argument("--arch", choices=F.ARCHS,
                     help="require this architecture (it is always detected from the weights)")

@@ -2,12 +2,14 @@
 # mnv3classify: models/labels/make-labels.py
 # Copyright (C) 2026 mnv3classify developers
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Write imagenet-1001.txt and imagenet-1000.txt from a public 1001-line ImageNet label list.
+"""Write imagenet-1000.txt from a public 1001-line ImageNet label list.
 
 The source list is TensorFlow's / Coral's imagenet_labels.txt (Apache-2.0): line N is the name of
 output N of TensorFlow's MobileNet models, line 0 is "background". imagenet-1000.txt is the same
 list without "background", i.e. the output order of torchvision's 1000-class models (both follow
-the sorted WordNet id order of ILSVRC-2012).
+the sorted WordNet id order of ILSVRC-2012). Only the 1000-line list is kept in git (a 1001-line
+list would be a byte copy of the source); convert.py puts "background" in front of it for
+TensorFlow's 1001-class models.
 
 usage: make-labels.py [SOURCE] [-o OUTDIR]
   SOURCE defaults to $MNV3_SHARED_DATA/mobilenet_v3/labels/imagenet_labels_1001.txt, else
@@ -29,7 +31,7 @@ def default_source():
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Write imagenet-1001.txt and imagenet-1000.txt.")
+    ap = argparse.ArgumentParser(description="Write imagenet-1000.txt.")
     ap.add_argument("source", nargs="?", default=default_source(),
                     help="1001-line label list, line 0 = background")
     ap.add_argument("-o", "--outdir", default=HERE, help="output folder (default: %(default)s)")
@@ -44,7 +46,7 @@ def main():
     if len(labels) != 1001 or labels[0] != "background" or any(not l for l in labels):
         sys.exit("make-labels: expected 1001 non-empty labels starting with 'background', found %d in %s"
                  % (len(labels), args.source))
-    for name, lst in (("imagenet-1001.txt", labels), ("imagenet-1000.txt", labels[1:])):
+    for name, lst in (("imagenet-1000.txt", labels[1:]),):
         path = os.path.join(args.outdir, name)
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             f.write("\n".join(lst) + "\n")
