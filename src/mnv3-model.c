@@ -481,8 +481,8 @@ load_conv (LoadCtx * ctx, const char *prefix, gboolean bn, ConvKind kind,
     for (int o = 0; o < cout; o++) {
       if (!(var[o] + ctx->bn_eps > 0.0f)) {
         g_set_error (error, MNV3_ERROR, MNV3_ERROR_VALUE,
-            "%s: tensor '%s': negative running_var %g at %d", ctx->file,
-            bn_v, var[o], o);
+            "%s: tensor '%s': running_var %g at %d is not above -eps",
+            ctx->file, bn_v, var[o], o);
         goto out;
       }
       /* Fold in double: y = gamma * (conv + b - mean) / sqrt (var + eps)
@@ -491,6 +491,21 @@ load_conv (LoadCtx * ctx, const char *prefix, gboolean bn, ConvKind kind,
       for (size_t i = 0; i < per_out; i++)
         w[o * per_out + i] = (float) (w[o * per_out + i] * s);
       b[o] = (float) (((double) b[o] - mean[o]) * s + beta[o]);
+    }
+  }
+
+  /* Finite weights can still fold into Inf (a huge gamma over a tiny
+   * variance); refuse them rather than produce non-finite logits. */
+  size_t n_w = 1;
+  for (int i = 0; i < nd; i++)
+    n_w *= (size_t) wdims[i];
+  for (size_t i = 0; i < n_w + (size_t) cout; i++) {
+    float v = i < n_w ? w[i] : b[i - n_w];
+    if (!isfinite (v)) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_VALUE,
+          "%s: tensors of '%s' fold (BatchNorm) into non-finite weights",
+          ctx->file, prefix);
+      goto out;
     }
   }
 

@@ -379,6 +379,45 @@ test_nan_weight (void)
 }
 
 static void
+set_f32 (guint8 * body, JsonObject * root, const char *name, float v)
+{
+  JsonObject *t = tensor (root, name);
+  g_assert_cmpstr (json_object_get_string_member (t, "dtype"), ==, "F32");
+  gint64 b = json_array_get_int_element (json_object_get_array_member (t,
+          "data_offsets"), 0);
+  guint32 u;
+  memcpy (&u, &v, 4);
+  u = GUINT32_TO_LE (u);
+  memcpy (body + b, &u, 4);
+}
+
+static void
+test_folds_to_inf (void)
+{
+  /* Finite tensors whose BatchNorm folding overflows: gamma 3e38 over
+   * sqrt (1e-30 + eps 0). Refused at load, naming the conv. */
+  const guint8 *body;
+  gsize body_size;
+  JsonNode *root = read_header (model_data, model_size, &body, &body_size);
+  JsonObject *o = json_node_get_object (root);
+  guint8 *copy = g_memdup2 (body, body_size);
+  set_f32 (copy, o, "features.0.1.weight", 3e38f);
+  set_f32 (copy, o, "features.0.1.running_var", 1e-30f);
+  json_object_set_string_member (json_object_get_object_member (o,
+          "__metadata__"), "mnv3.bn_eps", "0");
+  GBytes *bytes = write_file (root, copy, body_size);
+  GError *error = NULL;
+  g_assert_null (load_bytes (bytes, &error));
+  g_assert_error (error, MNV3_ERROR, MNV3_ERROR_VALUE);
+  g_assert_nonnull (strstr (error->message, "features.0"));
+  g_test_message ("%s", error->message);
+  g_error_free (error);
+  g_bytes_unref (bytes);
+  g_free (copy);
+  json_node_unref (root);
+}
+
+static void
 test_byte_flips (void)
 {
   /* Random byte flips: any outcome but a crash (checked under valgrind /
@@ -461,6 +500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/garbage-json", test_garbage_json);
   g_test_add_func ("/model/header-edits", test_header_edits);
   g_test_add_func ("/model/nan-weight", test_nan_weight);
+  g_test_add_func ("/model/folds-to-inf", test_folds_to_inf);
   g_test_add_func ("/model/byte-flips", test_byte_flips);
   g_test_add_func ("/model/make-divisible", test_make_divisible);
   int ret = g_test_run ();
