@@ -277,10 +277,11 @@ mutate_structure (const char *json, size_t len, unsigned int *r)
           gint64 v = get_int (a, i);
           switch (rand_r (r) % 3) {
             case 0:
-              v = interesting_ints[rand_r (r) % G_N_ELEMENTS (interesting_ints)];
+              v = interesting_ints[rand_r (r) %
+                  G_N_ELEMENTS (interesting_ints)];
               break;
             case 1:
-              v = (gint64) ((guint64) v + (rand_r (r) % 9) - 4);   /* wraps */
+              v = (gint64) ((guint64) v + (rand_r (r) % 9) - 4);        /* wraps */
               break;
             default:
               v = get_int (a, 1 - i);
