@@ -424,7 +424,7 @@ test_byte_flips (void)
    * ASan); loads that succeed must give a usable model. */
   GRand *r = g_rand_new_with_seed (1234);
   guint loaded = 0;
-  for (int i = 0; i < 300; i++) {
+  for (int i = 0; i < 1000; i++) {
     guint8 *copy = g_memdup2 (model_data, model_size);
     int flips = g_rand_int_range (r, 1, 4);
     for (int f = 0; f < flips; f++) {
@@ -447,7 +447,7 @@ test_byte_flips (void)
     }
     g_free (copy);
   }
-  g_test_message ("byte flips: %u of 300 still loaded", loaded);
+  g_test_message ("byte flips: %u of 1000 still loaded", loaded);
   g_rand_free (r);
 }
 
