@@ -61,6 +61,8 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# $props is split into element properties on purpose
+# shellcheck disable=SC2086
 GST_PLUGIN_PATH="$PWD/$build/gst${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}" \
 GST_REGISTRY="$tmp/registry.bin" \
   gst-launch-1.0 -e videotestsrc is-live=true \
