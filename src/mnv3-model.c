@@ -432,7 +432,7 @@ load_conv (LoadCtx * ctx, const char *prefix, gboolean bn, ConvKind kind,
   g_autofree char *bn_b = g_strdup_printf ("%s.1.bias", prefix);
   g_autofree char *bn_m = g_strdup_printf ("%s.1.running_mean", prefix);
   g_autofree char *bn_v = g_strdup_printf ("%s.1.running_var", prefix);
-  int64_t wdims[4];
+  int64_t wdims[4] = { 0, 0, 0, 0 };
   int nd = 4;
   float *w = NULL, *b = NULL, *gamma = NULL, *beta = NULL, *mean = NULL,
       *var = NULL;
