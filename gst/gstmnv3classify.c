@@ -333,6 +333,18 @@ G_DEFINE_TYPE (GstMnv3Classify, gst_mnv3_classify, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (mnv3classify, "mnv3classify", GST_RANK_NONE,
     GST_TYPE_MNV3_CLASSIFY);
 
+/* Registers an enum type once (thread-safe); the get_type functions below
+ * only hold their value tables. */
+static GType
+register_enum_once (GType * type, const gchar * name, const GEnumValue * values)
+{
+  if (g_once_init_enter (type)) {
+    GType t = g_enum_register_static (name, values);
+    g_once_init_leave (type, t);
+  }
+  return *type;
+}
+
 #define GST_TYPE_MNV3_CROP_MODE (gst_mnv3_crop_mode_get_type ())
 static GType
 gst_mnv3_crop_mode_get_type (void)
@@ -351,11 +363,7 @@ gst_mnv3_crop_mode_get_type (void)
     {0, NULL, NULL},
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMnv3CropMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum_once (&type, "GstMnv3CropMode", values);
 }
 
 #define GST_TYPE_MNV3_LABEL_OFFSET (gst_mnv3_label_offset_get_type ())
@@ -373,11 +381,7 @@ gst_mnv3_label_offset_get_type (void)
     {0, NULL, NULL},
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMnv3LabelOffset", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum_once (&type, "GstMnv3LabelOffset", values);
 }
 
 #define GST_TYPE_MNV3_MESSAGE_MODE (gst_mnv3_message_mode_get_type ())
@@ -394,11 +398,7 @@ gst_mnv3_message_mode_get_type (void)
     {0, NULL, NULL},
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMnv3MessageMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum_once (&type, "GstMnv3MessageMode", values);
 }
 
 #define GST_TYPE_MNV3_MODE (gst_mnv3_mode_get_type ())
@@ -414,11 +414,7 @@ gst_mnv3_mode_get_type (void)
     {0, NULL, NULL},
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMnv3Mode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum_once (&type, "GstMnv3Mode", values);
 }
 
 #define GST_TYPE_MNV3_SMOOTHING (gst_mnv3_smoothing_get_type ())
@@ -433,11 +429,7 @@ gst_mnv3_smoothing_get_type (void)
     {0, NULL, NULL},
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMnv3Smoothing", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum_once (&type, "GstMnv3Smoothing", values);
 }
 
 #define GST_TYPE_MNV3_ROI_SOURCE (gst_mnv3_roi_source_get_type ())
@@ -453,11 +445,7 @@ gst_mnv3_roi_source_get_type (void)
     {0, NULL, NULL},
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMnv3RoiSource", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return register_enum_once (&type, "GstMnv3RoiSource", values);
 }
 
 /* helpers */
