@@ -59,10 +59,10 @@ scaled (guint n)
 }
 
 static GstElement *
-pipeline_new (const gchar * fmt, ...) G_GNUC_PRINTF (1, 2);
-
-static GstElement *
 pipeline_new (const gchar * fmt, ...)
+G_GNUC_PRINTF (1, 2);
+
+     static GstElement *pipeline_new (const gchar * fmt, ...)
 {
   GError *err = NULL;
   GstElement *pipeline;
@@ -305,8 +305,7 @@ prop_thread_func (gpointer data)
         g_object_set (pt->el, "top-k", g_rand_int_range (rand, 1, 20), NULL);
         break;
       case 1:
-        g_object_set (pt->el, "threshold", (gfloat) g_rand_double (rand),
-            NULL);
+        g_object_set (pt->el, "threshold", (gfloat) g_rand_double (rand), NULL);
         break;
       case 2:
         g_object_set (pt->el, "overlay", g_rand_boolean (rand), NULL);
