@@ -49,6 +49,7 @@ typedef struct
   } p;
   gboolean split_n;             /* conv1x1: split columns, not rows */
   uint64_t macs;                /* work, to decide whether to split */
+  char desc[40];                /* shape, for the per-step profile */
 } Step;
 
 struct _Mnv3Graph
@@ -64,6 +65,8 @@ struct _Mnv3Graph
   int n_chunks;                 /* per step: one per thread, claimed dynamically */
   gboolean profiling;
   double prof_ms[N_PROF];
+  double *prof_step_ms;         /* per step, n_steps entries */
+  GPtrArray *packed;            /* conv1x1 weights in panels (kernels.h) */
   guint64 prof_runs;
 };
 
@@ -124,11 +127,11 @@ run_step_part (void *data, int i, int n)
     case STEP_CONV1X1:{
       struct mnv3_conv1x1_params p = s->p.c1;
       if (s->split_n) {
-        split_range (p.n, i, n, 16, &b, &e);
+        split_range (p.n, i, n, MNV3_CONV1X1_PANEL, &b, &e);
         if (b >= e)
           break;
         p.n = e - b;
-        p.w += b;
+        p.w += b / MNV3_CONV1X1_PANEL * p.w_panel;
         p.bias += b;
         if (p.residual)
           p.residual += b;
@@ -169,8 +172,11 @@ mnv3_graph_run (Mnv3Graph * g)
     /* Steps smaller than a fork/join is worth run on the caller alone. */
     int chunks = g->steps[i].macs < SMALL_STEP_MACS ? 1 : g->n_chunks;
     mnv3_pool_run (g->pool, run_step_part, &rc, chunks);
-    if (g->profiling)
-      g->prof_ms[g->steps[i].prof] += now_ms () - t0;
+    if (g->profiling) {
+      double dt = now_ms () - t0;
+      g->prof_ms[g->steps[i].prof] += dt;
+      g->prof_step_ms[i] += dt;
+    }
   }
   if (g->profiling)
     g->prof_runs++;
@@ -183,7 +189,23 @@ typedef struct
 {
   GArray *steps;
   int threads;
+  GPtrArray *packed;
 } Builder;
+
+/* A copy of the K x N weights @w in panels of MNV3_CONV1X1_PANEL columns
+ * (kernels.h), owned by @bld. */
+static const float *
+pack_conv1x1 (Builder * bld, const float *w, size_t k, size_t n)
+{
+  const size_t P = MNV3_CONV1X1_PANEL, panels = (n + P - 1) / P;
+  float *dst = g_aligned_alloc0 (panels * k * P, sizeof (float), 64);
+  for (size_t j = 0; j < panels; j++)
+    for (size_t r = 0; r < k; r++)
+      for (size_t c = j * P; c < MIN (n, (j + 1) * P); c++)
+        dst[j * k * P + r * P + c - j * P] = w[r * n + c];
+  g_ptr_array_add (bld->packed, dst);
+  return dst;
+}
 
 static void
 add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
@@ -201,7 +223,8 @@ add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
   s.p.c1.in_stride = c->cin;
   s.p.c1.out_stride = c->cout;
   s.p.c1.w_stride = c->cout;
-  s.p.c1.w = c->w;
+  s.p.c1.w_panel = (size_t) c->cin * MNV3_CONV1X1_PANEL;
+  s.p.c1.w = pack_conv1x1 (bld, c->w, c->cin, c->cout);
   s.p.c1.bias = c->b;
   s.p.c1.kscale = kscale;
   s.p.c1.residual = residual;
@@ -210,6 +233,7 @@ add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
    * channels instead, which also splits the weight traffic. */
   s.split_n = m < (size_t) (8 * bld->threads);
   s.macs = (uint64_t) m *c->cin * c->cout;
+  g_snprintf (s.desc, sizeof s.desc, "m=%zu k=%d n=%d", m, c->cin, c->cout);
   g_array_append_val (bld->steps, s);
 }
 
@@ -225,6 +249,7 @@ add_gap (Builder * bld, ProfType prof, const float *in, float *out,
   s.p.gap.hw = hw;
   s.p.gap.c = c;
   s.macs = (uint64_t) hw *c;
+  g_snprintf (s.desc, sizeof s.desc, "hw=%zu c=%zu", hw, c);
   g_array_append_val (bld->steps, s);
 }
 
@@ -297,7 +322,9 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   float *P = A + off_pool, *Q = A + off_sq, *S = A + off_scale;
   float *H = A + off_hidden;
 
-  Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads };
+  Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads,
+    g_ptr_array_new_with_free_func (g_aligned_free)
+  };
   Step s;
 
   /* Stem: conv 3x3/2 (DESIGN 3a), h-swish (ReLU when minimalistic). */
@@ -314,6 +341,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     .bias = model->stem.b,.act = model->stem.act
   };
   s.macs = (uint64_t) ohw *ohw * model->stem.cout * 27;
+  g_snprintf (s.desc, sizeof s.desc, "%dx%dx3->%d", hw, hw, model->stem.cout);
   g_array_append_val (bld.steps, s);
   hw = ohw;
   float *cur = X, *other = Y;
@@ -340,6 +368,8 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
       .bias = b->dw.b,.act = b->dw.act
     };
     s.macs = (uint64_t) ohw *ohw * b->cexp * b->k * b->k;
+    g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d", hw, hw, b->cexp,
+        b->k, b->stride);
     g_array_append_val (bld.steps, s);
     hw = ohw;
     size_t m_out = (size_t) hw * hw;
@@ -376,6 +406,8 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
 
   g->n_steps = (int) bld.steps->len;
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
+  g->prof_step_ms = g_new0 (double, g->n_steps);
+  g->packed = bld.packed;
   g->pool = mnv3_pool_new (threads);
   g->n_chunks = mnv3_pool_get_threads (g->pool) > 1 ?
       mnv3_pool_get_threads (g->pool) : 1;
@@ -393,6 +425,9 @@ mnv3_graph_free (Mnv3Graph * g)
   mnv3_pool_free (g->pool);
   g_aligned_free (g->arena);
   g_free (g->steps);
+  g_free (g->prof_step_ms);
+  if (g->packed)
+    g_ptr_array_free (g->packed, TRUE);
   g_free (g);
 }
 
@@ -423,6 +458,7 @@ mnv3_graph_set_profiling (Mnv3Graph * g, gboolean enable)
   g_return_if_fail (g != NULL);
   g->profiling = enable;
   memset (g->prof_ms, 0, sizeof g->prof_ms);
+  memset (g->prof_step_ms, 0, g->n_steps * sizeof *g->prof_step_ms);
   g->prof_runs = 0;
 }
 
@@ -435,6 +471,13 @@ mnv3_graph_get_profile (const Mnv3Graph * g)
   for (int i = 0; i < N_PROF; i++)
     total += g->prof_ms[i];
   double runs = g->prof_runs ? (double) g->prof_runs : 1.0;
+  for (int i = 0; i < g->n_steps; i++) {
+    const Step *s = &g->steps[i];
+    double ms = g->prof_step_ms[i] / runs;
+    g_string_append_printf (str, "profile step=%d op=%s %s ms=%.4f "
+        "gflops=%.1f\n", i, prof_names[s->prof], s->desc, ms,
+        ms > 0 ? 2.0 * s->macs / (ms * 1e6) : 0.0);
+  }
   for (int i = 0; i < N_PROF; i++)
     g_string_append_printf (str, "profile op=%s ms=%.4f share=%.1f%%\n",
         prof_names[i], g->prof_ms[i] / runs,

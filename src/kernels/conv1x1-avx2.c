@@ -20,7 +20,13 @@
  * row tiles are outermost (weights stay hot), otherwise the 16-column
  * panels are (the K x 16 panel stays hot while the rows stream).
  *
- * Over-read: none. The column remainder (n % 8) uses _mm256_maskload_ps /
+ * Weights may be packed in 32-column panels (kernels.h), which the graph
+ * does: a panel is then one sequential stream. The weight rows PF_ROWS
+ * ahead are prefetched: on the small late layers (7x7 maps) and the GEMVs
+ * the weights come from L3 or DRAM on every inference, and the hardware
+ * prefetchers alone left them at about half the in-cache speed.
+ *
+ * Over-read: none (prefetches do not fault). The column remainder (n % 8) uses _mm256_maskload_ps /
  * _mm256_maskstore_ps, which do not touch masked-off elements.
  */
 #include <assert.h>
@@ -29,6 +35,8 @@
 
 #define MR 6
 #define NR 16
+_Static_assert (MNV3_CONV1X1_PANEL % NR == 0, "panels hold whole tiles");
+#define PF_ROWS 16              /* weight rows prefetched ahead */
 #define GEMV_NV 8               /* vectors per GEMV tile: 64 columns */
 #define L1_WEIGHT_BYTES (32 * 1024)
 
@@ -45,6 +53,7 @@ struct tile_args
   size_t lda;
   const float *w;               /* first column of the tile */
   size_t ldw;
+  size_t pstride;               /* from a 32-column weight panel to the next */
   const float *bias;
   const float *kscale;
   const float *res;             /* NULL or first element like out */
@@ -85,7 +94,10 @@ static inline __attribute__((always_inline))
       s = _mm256_broadcast_ss (t->kscale + k);
 #pragma GCC unroll 8
     for (int j = 0; j < nv; j++) {
-      wv[j] = LOADV (w + 8 * j, j);
+      if (PF_ROWS && !(j & 1))  /* one 64-byte line per 2 vectors */
+        _mm_prefetch ((const char *) (w + PF_ROWS * t->ldw
+                + (j >> 2) * t->pstride + 8 * (j & 3)), _MM_HINT_T0);
+      wv[j] = LOADV (w + (j >> 2) * t->pstride + 8 * (j & 3), j);
       if (scale_w)
         wv[j] = _mm256_mul_ps (wv[j], s);
     }
@@ -182,7 +194,9 @@ set_tile (struct tile_args *t, const float *in, float *out,
     const struct mnv3_conv1x1_params *p, size_t m0, size_t n0)
 {
   t->a = in + m0 * p->in_stride;
-  t->w = p->w + n0;
+  /* n0 is a multiple of NR, which divides MNV3_CONV1X1_PANEL */
+  t->w = p->w_panel ? p->w + n0 / MNV3_CONV1X1_PANEL * p->w_panel
+      + n0 % MNV3_CONV1X1_PANEL : p->w + n0;
   t->bias = p->bias + n0;
   t->res = p->residual ? p->residual + m0 * p->out_stride + n0 : NULL;
   t->out = out + m0 * p->out_stride + n0;
@@ -201,7 +215,7 @@ void
 mnv3_f32_conv1x1__avx2 (const float *in, float *out,
     const struct mnv3_conv1x1_params *p)
 {
-  assert (p->w_stride >= p->n);
+  assert (p->w_panel || p->w_stride >= p->n);
   assert (p->out_stride >= p->n);
   assert (p->in_stride >= p->k);
 
@@ -210,7 +224,8 @@ mnv3_f32_conv1x1__avx2 (const float *in, float *out,
 
   struct tile_args t = {
     .lda = p->in_stride,
-    .ldw = p->w_stride,
+    .ldw = p->w_panel ? MNV3_CONV1X1_PANEL : p->w_stride,
+    .pstride = p->w_panel ? p->w_panel : MNV3_CONV1X1_PANEL,
     .kscale = p->kscale,
     .ldo = p->out_stride,
     .k = p->k,

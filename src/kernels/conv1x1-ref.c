@@ -16,7 +16,7 @@ void
 mnv3_f32_conv1x1__ref (const float *in, float *out,
     const struct mnv3_conv1x1_params *p)
 {
-  assert (p->w_stride >= p->n);
+  assert (p->w_panel || p->w_stride >= p->n);
   assert (p->out_stride >= p->n);
   assert (p->in_stride >= p->k);
 
@@ -27,7 +27,9 @@ mnv3_f32_conv1x1__ref (const float *in, float *out,
       float acc = p->bias[n];
       for (size_t k = 0; k < p->k; k++) {
         float x = p->kscale ? a[k] * p->kscale[k] : a[k];
-        acc += x * p->w[k * p->w_stride + n];
+        acc += x * p->w[p->w_panel ? n / MNV3_CONV1X1_PANEL * p->w_panel
+            + k * MNV3_CONV1X1_PANEL + n % MNV3_CONV1X1_PANEL
+            : k * p->w_stride + n];
       }
       acc = mnv3_apply_act (acc, p->act);
       if (p->residual)

@@ -31,10 +31,18 @@ enum mnv3_act {
  * w_stride (>= n): callers split N across threads by offsetting w, bias
  * and out. kscale (optional) is the squeeze-excite channel scale, applied to
  * the input on the fly. in and out must not overlap; residual may equal
- * out (each element reads its residual before writing). */
+ * out (each element reads its residual before writing).
+ * Packed weights: when w_panel != 0, w is instead stored in panels of
+ * MNV3_CONV1X1_PANEL columns: column n of row k is at
+ * w[(n / PANEL) * w_panel + k * PANEL + n % PANEL] (w_stride ignored; the
+ * last panel is zero-padded to PANEL columns). Streams each panel from
+ * memory in order, which the hardware prefetchers follow; w_panel is
+ * usually k * PANEL. Callers splitting N then offset w by whole panels. */
+#define MNV3_CONV1X1_PANEL 32
 struct mnv3_conv1x1_params {
   size_t m, k, n;
   size_t in_stride, out_stride, w_stride;
+  size_t w_panel;
   const float *w;
   const float *bias;            /* n values, never NULL */
   const float *kscale;          /* k values or NULL */

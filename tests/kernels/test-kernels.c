@@ -268,7 +268,24 @@ struct conv1x1_case
   int kscale;                   /* 0 or 1 */
   int residual;                 /* 0 none, 1 separate, 2 in place (== out) */
   enum mnv3_act act;
+  int packed;                   /* the variant gets the weights in panels */
 };
+
+/* The k x n weights @w (row stride @ld) in panels of MNV3_CONV1X1_PANEL
+ * columns, as kernels.h describes; *w_panel gets the panel stride. */
+static float *
+pack_panels (const float *w, size_t k, size_t n, size_t ld, size_t *w_panel)
+{
+  const size_t P = MNV3_CONV1X1_PANEL;
+  size_t panels = (n + P - 1) / P;
+  float *dst = galloc (panels * k * P);
+  memset (dst, 0, panels * k * P * sizeof (float));
+  for (size_t r = 0; r < k; r++)
+    for (size_t c = 0; c < n; c++)
+      dst[(c / P) * k * P + r * P + c % P] = w[r * ld + c];
+  *w_panel = k * P;
+  return dst;
+}
 
 static void
 run_conv1x1 (const struct variant *v, const struct variant *ref,
@@ -286,10 +303,10 @@ run_conv1x1 (const struct variant *v, const struct variant *ref,
   p.act = c->act;
   snprintf (shape, sizeof shape,
       "m=%zu k=%zu n=%zu in_stride=%zu out_stride=%zu w_stride=%zu "
-      "kscale=%d residual=%s act=%s", c->m, c->k, c->n, p.in_stride,
+      "kscale=%d residual=%s act=%s%s", c->m, c->k, c->n, p.in_stride,
       p.out_stride, p.w_stride, c->kscale,
       c->residual == 2 ? "in-place" : c->residual ? "yes" : "no",
-      act_name (c->act));
+      act_name (c->act), c->packed ? " packed" : "");
 
   size_t in_n = (c->m - 1) * p.in_stride + c->k;
   size_t w_n = (c->k - 1) * p.w_stride + c->n;
@@ -335,8 +352,11 @@ run_conv1x1 (const struct variant *v, const struct variant *ref,
   p.residual = c->residual == 2 ? want : res;
   ((mnv3_conv1x1_fn) ref->fn) (in, want, &p);
   p.residual = c->residual == 2 ? got : res;
+  struct mnv3_conv1x1_params pv = p;
+  if (c->packed)
+    pv.w = pack_panels (w, c->k, c->n, p.w_stride, &pv.w_panel);
   set_current (v, shape);
-  ((mnv3_conv1x1_fn) v->fn) (in, got, &p);
+  ((mnv3_conv1x1_fn) v->fn) (in, got, &pv);
 
   /* S: the reference on absolute values, no activation */
   struct mnv3_conv1x1_params pa = p;
@@ -378,6 +398,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
         c.kscale = (idx / 5) % 2;
         c.residual = (idx / 7) % 3;
         c.act = (enum mnv3_act) (idx % 4);
+        c.packed = (idx / 11) % 2;
         run_conv1x1 (v, ref, &c);
       }
 
@@ -399,6 +420,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
       c.kscale = e & 1;
       c.residual = e == 1 ? 1 : e == 3 ? 2 : 0;
       c.act = (enum mnv3_act) ((i + e) % 4);
+      c.packed = e == 0 || e == 3;
       if (c.m * c.k * c.n > 20000000 && e > 1)
         continue;
       run_conv1x1 (v, ref, &c);
@@ -416,6 +438,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
     c.kscale = (int) rng_range (0, 1);
     c.residual = (int) rng_range (0, 2);
     c.act = (enum mnv3_act) rng_range (0, 3);
+    c.packed = (int) rng_range (0, 1);
     run_conv1x1 (v, ref, &c);
   }
 }
@@ -1022,7 +1045,7 @@ bench (void)
     b.p.in_stride = k;
     b.p.out_stride = n;
     b.p.w_stride = n;
-    b.p.w = w;
+    b.p.w = pack_panels (w, k, n, n, &b.p.w_panel);     /* as the graph does */
     b.p.bias = bias;
     b.p.act = MNV3_ACT_HSWISH;
     snprintf (shape, sizeof shape, "m=%zu k=%zu n=%zu hswish", m, k, n);
