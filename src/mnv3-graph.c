@@ -20,6 +20,7 @@ typedef enum
   STEP_CONV1X1,
   STEP_DWCONV,
   STEP_GAP,
+  STEP_BLOCK,                   /* [expand ->] depthwise [-> project], fused */
 } StepKind;
 
 /* Op types for the profile. */
@@ -34,6 +35,30 @@ static const char *const prof_names[N_PROF] = {
   "classifier"
 };
 
+/* A bneck block run band by band: each thread takes a range of depthwise
+ * output rows and, a few rows at a time, expands just the input rows those
+ * need into its own scratch (keeping the rows the next band shares), runs
+ * the depthwise conv on them and projects the fresh output rows. The
+ * expanded map, the largest tensor of the network, then never leaves L2;
+ * on large maps the separate steps stream it through L3 twice. */
+typedef struct
+{
+  struct mnv3_conv1x1_params expand;    /* m set per band */
+  struct mnv3_dwconv_params dw; /* the full map; oy0/oy1 set per band */
+  struct mnv3_conv1x1_params project;   /* m set per band */
+  gboolean has_expand, has_project;
+  const float *x;               /* block input */
+  float *d;                     /* depthwise output, full map */
+  float *out;                   /* projection output (not x) */
+  float *scratch;               /* n_chunks x scratch_floats */
+  size_t scratch_floats;
+  size_t band;                  /* output rows per band */
+} FusedBlock;
+
+/* Parts of a fused block, for the profile. */
+enum
+{ PART_EXPAND, PART_DW, PART_PROJECT, N_PARTS };
+
 typedef struct
 {
   StepKind kind;
@@ -46,6 +71,7 @@ typedef struct
     struct mnv3_conv1x1_params c1;
     struct mnv3_dwconv_params dw;
     struct mnv3_gap_params gap;
+    FusedBlock fb;
   } p;
   gboolean split_n;             /* conv1x1: split columns, not rows */
   uint64_t macs;                /* work, to decide whether to split */
@@ -67,6 +93,7 @@ struct _Mnv3Graph
   double prof_ms[N_PROF];
   double *prof_step_ms;         /* per step, n_steps entries */
   GPtrArray *packed;            /* conv1x1 weights in panels (kernels.h) */
+  double *part_ms;              /* profiling fused blocks: n_chunks x N_PARTS */
   guint64 prof_runs;
 };
 
@@ -75,6 +102,8 @@ typedef struct
   const Mnv3Graph *g;
   const Step *s;
 } RunCtx;
+
+static double now_ms (void);
 
 /* Splits [0, n) into @parts chunks, multiples of @align except the last. */
 static void
@@ -88,6 +117,69 @@ split_range (size_t n, int i, int parts, size_t align, size_t *b, size_t *e)
   *e = MIN (ue * align, n);
 }
 
+/* Chunk @i of @n of a fused block (see FusedBlock). */
+static void
+run_fused (const Mnv3Graph * g, const FusedBlock * f, int i, int n)
+{
+  const struct mnv3_kernels *k = g->k;
+  double *part = g->profiling ? g->part_ms + (size_t) i * N_PARTS : NULL;
+  double t = part ? now_ms () : 0, t1;
+  size_t b, e;
+  split_range (f->dw.oh, i, n, 1, &b, &e);
+  float *buf = f->scratch + (size_t) i * f->scratch_floats;
+  const size_t row = f->dw.iw * f->dw.c;        /* floats per expanded row */
+  long have0 = 0, have1 = 0;    /* input rows [have0, have1) are in buf */
+
+#define PART_DONE(which) if (part) {     t1 = now_ms (); part[which] += t1 - t; t = t1; }
+  for (size_t y0 = b; y0 < e; y0 += f->band) {
+    size_t y1 = MIN (e, y0 + f->band);
+    struct mnv3_dwconv_params dw = f->dw;
+    const float *dw_in = f->x;
+    dw.oy0 = y0;
+    dw.oy1 = y1;
+    if (f->has_expand) {
+      /* the input rows these output rows read, clipped to the map */
+      long r0 = (long) y0 * dw.stride - dw.pad_top;
+      long r1 = (long) (y1 - 1) * dw.stride - dw.pad_top + dw.k;
+      r0 = MAX (r0, 0);
+      r1 = MIN (r1, (long) dw.ih);
+      long from = r0;
+      if (r0 >= have0 && r0 < have1) {
+        /* rows shared with the previous band move to the front */
+        memmove (buf, buf + (size_t) (r0 - have0) * row,
+            (size_t) (have1 - r0) * row * sizeof (float));
+        from = have1;
+      }
+      if (r1 > from) {
+        struct mnv3_conv1x1_params p = f->expand;
+        p.m = (size_t) (r1 - from) * dw.iw;
+        k->conv1x1 (f->x + (size_t) from * dw.iw * p.in_stride,
+            buf + (size_t) (from - r0) * row, &p);
+      }
+      have0 = r0;
+      have1 = MAX (r1, from);
+      /* buf holds exactly the rows of the map these outputs read: the
+       * depthwise conv sees it as a map of r1 - r0 rows starting at r0 */
+      dw.ih = (size_t) (r1 - r0);
+      dw.pad_top += (int) r0;
+      dw_in = buf;
+      PART_DONE (PART_EXPAND);
+    }
+    k->dwconv (dw_in, f->d, &dw);
+    PART_DONE (PART_DW);
+    if (f->has_project) {
+      struct mnv3_conv1x1_params p = f->project;
+      size_t off = y0 * dw.ow;
+      p.m = (y1 - y0) * dw.ow;
+      if (p.residual)
+        p.residual += off * p.out_stride;
+      k->conv1x1 (f->d + off * dw.c, f->out + off * p.out_stride, &p);
+      PART_DONE (PART_PROJECT);
+    }
+  }
+#undef PART_DONE
+}
+
 static void
 run_step_part (void *data, int i, int n)
 {
@@ -97,6 +189,9 @@ run_step_part (void *data, int i, int n)
   size_t b, e;
 
   switch (s->kind) {
+    case STEP_BLOCK:
+      run_fused (rc->g, &s->p.fb, i, n);
+      break;
     case STEP_CONV:{
       struct mnv3_conv_params p = s->p.conv;
       split_range (p.oh, i, n, 1, &b, &e);
@@ -162,6 +257,24 @@ now_ms (void)
   return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
 
+/* Shares a fused block's wall time @dt among expand, depthwise and project
+ * in proportion to the time its chunks spent in each. */
+static void
+split_fused_profile (Mnv3Graph * g, double dt)
+{
+  static const ProfType types[N_PARTS] =
+      { PROF_EXPAND, PROF_DWCONV, PROF_PROJECT };
+  double sum[N_PARTS] = { 0 }, all = 0;
+  for (int c = 0; c < g->n_chunks; c++)
+    for (int j = 0; j < N_PARTS; j++)
+      sum[j] += g->part_ms[c * N_PARTS + j];
+  for (int j = 0; j < N_PARTS; j++)
+    all += sum[j];
+  for (int j = 0; j < N_PARTS; j++)
+    g->prof_ms[types[j]] += all > 0 ? dt * sum[j] / all : dt / N_PARTS;
+  memset (g->part_ms, 0, g->n_chunks * N_PARTS * sizeof *g->part_ms);
+}
+
 const float *
 mnv3_graph_run (Mnv3Graph * g)
 {
@@ -174,8 +287,11 @@ mnv3_graph_run (Mnv3Graph * g)
     mnv3_pool_run (g->pool, run_step_part, &rc, chunks);
     if (g->profiling) {
       double dt = now_ms () - t0;
-      g->prof_ms[g->steps[i].prof] += dt;
       g->prof_step_ms[i] += dt;
+      if (g->steps[i].kind == STEP_BLOCK)
+        split_fused_profile (g, dt);
+      else
+        g->prof_ms[g->steps[i].prof] += dt;
     }
   }
   if (g->profiling)
@@ -207,6 +323,26 @@ pack_conv1x1 (Builder * bld, const float *w, size_t k, size_t n)
   return dst;
 }
 
+static struct mnv3_conv1x1_params
+conv1x1_params (Builder * bld, const Mnv3Conv * c, size_t m,
+    const float *kscale, const float *residual)
+{
+  struct mnv3_conv1x1_params p = { 0 };
+  p.m = m;
+  p.k = c->cin;
+  p.n = c->cout;
+  p.in_stride = c->cin;
+  p.out_stride = c->cout;
+  p.w_stride = c->cout;
+  p.w_panel = (size_t) c->cin * MNV3_CONV1X1_PANEL;
+  p.w = pack_conv1x1 (bld, c->w, c->cin, c->cout);
+  p.bias = c->b;
+  p.kscale = kscale;
+  p.residual = residual;
+  p.act = c->act;
+  return p;
+}
+
 static void
 add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
     const float *in, float *out, size_t m, const float *kscale,
@@ -217,18 +353,7 @@ add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
   s.prof = prof;
   s.in = in;
   s.out = out;
-  s.p.c1.m = m;
-  s.p.c1.k = c->cin;
-  s.p.c1.n = c->cout;
-  s.p.c1.in_stride = c->cin;
-  s.p.c1.out_stride = c->cout;
-  s.p.c1.w_stride = c->cout;
-  s.p.c1.w_panel = (size_t) c->cin * MNV3_CONV1X1_PANEL;
-  s.p.c1.w = pack_conv1x1 (bld, c->w, c->cin, c->cout);
-  s.p.c1.bias = c->b;
-  s.p.c1.kscale = kscale;
-  s.p.c1.residual = residual;
-  s.p.c1.act = c->act;
+  s.p.c1 = conv1x1_params (bld, c, m, kscale, residual);
   /* Few rows (7x7 maps, GEMVs): give each thread a slice of the output
    * channels instead, which also splits the weight traffic. */
   s.split_n = m < (size_t) (8 * bld->threads);
@@ -254,6 +379,47 @@ add_gap (Builder * bld, ProfType prof, const float *in, float *out,
 }
 
 #define ALIGN_FLOATS(n) (((n) + 15) & ~(size_t) 15)
+
+/* Fusing a block (FusedBlock) pays where the map the depthwise conv reads
+ * outgrows L2 (1 MiB here; the 640 KiB threshold leaves room for weights and outputs);
+ * a band's expanded rows get about 160 KiB. */
+#define FUSE_MIN_BYTES (640 * 1024)
+#define FUSE_SCRATCH_BYTES (160 * 1024)
+
+/* MNV3_FUSE in the environment: "off" never fuses, "all" fuses every block
+ * it can with one output row per band (for tests), else the sizes above. */
+typedef enum
+{ FUSE_AUTO, FUSE_OFF, FUSE_ALL } FuseMode;
+
+static FuseMode
+fuse_mode (void)
+{
+  const char *env = g_getenv ("MNV3_FUSE");
+  if (g_strcmp0 (env, "off") == 0)
+    return FUSE_OFF;
+  if (g_strcmp0 (env, "all") == 0)
+    return FUSE_ALL;
+  return FUSE_AUTO;
+}
+
+/* Output rows per band if block @b (input @hw x @hw, output @ohw) is worth
+ * fusing, else 0; *@scratch_floats gets the scratch a chunk needs. */
+static size_t
+fused_band (FuseMode mode, const Mnv3Block * b, int hw, int ohw,
+    size_t *scratch_floats)
+{
+  size_t row = (size_t) hw * b->cexp;
+  *scratch_floats = 0;
+  if (mode == FUSE_OFF || (!b->has_expand && b->has_se)
+      || (mode == FUSE_AUTO && row * hw * sizeof (float) < FUSE_MIN_BYTES))
+    return 0;
+  size_t rows = mode == FUSE_ALL ? (size_t) b->k : MAX ((size_t) b->k,
+      FUSE_SCRATCH_BYTES / (row * sizeof (float)));
+  size_t band = MIN ((rows - b->k) / b->stride + 1, (size_t) ohw);
+  if (b->has_expand)
+    *scratch_floats = ALIGN_FLOATS (((band - 1) * b->stride + b->k) * row);
+  return band;
+}
 
 Mnv3Graph *
 mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
@@ -282,7 +448,8 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   /* Plan: find the largest activation of each role. Buffers: X / Y hold
    * block inputs and outputs (ping-pong), E the expanded map, D the
    * depthwise output; small vectors for SE, pooling and the classifier. */
-  size_t max_xy, max_e = 0, max_d = 0, max_c = 0;
+  size_t max_xy, max_e = 0, max_d = 0, max_c = 0, max_scratch = 0;
+  const FuseMode fuse = fuse_mode ();
   mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
   hw = ohw;
   max_xy = (size_t) hw *hw * model->stem.cout;
@@ -290,6 +457,9 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     const Mnv3Block *b = &model->blocks[i];
     max_e = MAX (max_e, (size_t) hw * hw * b->cexp);
     mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
+    size_t scratch;
+    if (fused_band (fuse, b, hw, ohw, &scratch))
+      max_scratch = MAX (max_scratch, scratch);
     hw = ohw;
     max_d = MAX (max_d, (size_t) hw * hw * b->cexp);
     max_xy = MAX (max_xy, (size_t) hw * hw * b->cout);
@@ -309,7 +479,9 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   size_t off_scale = off_sq + ALIGN_FLOATS (max_c);
   size_t off_hidden = off_scale + ALIGN_FLOATS (max_c);
   size_t off_logits = off_hidden + ALIGN_FLOATS ((size_t) model->hidden.cout);
-  size_t total = off_logits + ALIGN_FLOATS ((size_t) info->num_classes);
+  size_t off_scratch = off_logits + ALIGN_FLOATS ((size_t) info->num_classes);
+  /* one fused-block scratch per chunk; chunks <= threads */
+  size_t total = off_scratch + max_scratch * threads;
 
   Mnv3Graph *g = g_new0 (Mnv3Graph, 1);
   g->model = model;
@@ -320,7 +492,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   g->logits = A + off_logits;
   float *X = A + off_x, *Y = A + off_y, *E = A + off_e, *D = A + off_d;
   float *P = A + off_pool, *Q = A + off_sq, *S = A + off_scale;
-  float *H = A + off_hidden;
+  float *H = A + off_hidden, *SCR = A + off_scratch;
 
   Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads,
     g_ptr_array_new_with_free_func (g_aligned_free)
@@ -350,30 +522,68 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     /* bneck: [1x1 expand, act] -> kxk depthwise/stride, act -> [SE] ->
      * 1x1 project (linear) [+ input when stride 1 and cin == cout]. */
     const Mnv3Block *b = &model->blocks[i];
-    size_t m_in = (size_t) hw * hw;
-    const float *dw_in = cur;
-    if (b->has_expand) {
-      add_conv1x1 (&bld, PROF_EXPAND, &b->expand, cur, E, m_in, NULL, NULL);
-      dw_in = E;
-    }
+    size_t m_in = (size_t) hw * hw, scratch_floats;
     mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
-    memset (&s, 0, sizeof s);
-    s.kind = STEP_DWCONV;
-    s.prof = PROF_DWCONV;
-    s.in = dw_in;
-    s.out = D;
-    s.p.dw = (struct mnv3_dwconv_params) {
+    size_t band = fused_band (fuse, b, hw, ohw, &scratch_floats);
+    struct mnv3_dwconv_params dwp = {
       .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
       .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
       .bias = b->dw.b,.act = b->dw.act
     };
-    s.macs = (uint64_t) ohw *ohw * b->cexp * b->k * b->k;
-    g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d", hw, hw, b->cexp,
-        b->k, b->stride);
-    g_array_append_val (bld.steps, s);
+    uint64_t dw_macs = (uint64_t) ohw * ohw * b->cexp * b->k * b->k;
+    if (band) {
+      memset (&s, 0, sizeof s);
+      s.kind = STEP_BLOCK;
+      s.prof = PROF_DWCONV;
+      FusedBlock *f = &s.p.fb;
+      f->dw = dwp;
+      f->x = cur;
+      f->d = D;
+      f->scratch = SCR;
+      f->scratch_floats = scratch_floats;
+      f->band = band;
+      f->has_expand = b->has_expand;
+      if (b->has_expand)
+        f->expand = conv1x1_params (&bld, &b->expand, 0, NULL, NULL);
+      /* with SE the projection waits for the pooled scale */
+      f->has_project = !b->has_se;
+      if (f->has_project) {
+        /* never in place: other threads' bands still read x */
+        f->project = conv1x1_params (&bld, &b->project, 0, NULL,
+            b->residual ? cur : NULL);
+        f->out = other;
+      }
+      s.macs = dw_macs + (uint64_t) m_in *(b->has_expand ? b->cin * b->cexp : 0)
+      + (uint64_t) ohw *ohw * (f->has_project ? b->cexp * b->cout : 0);
+      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d band=%zu", hw, hw,
+          b->cexp, b->k, b->stride, band);
+      g_array_append_val (bld.steps, s);
+    } else {
+      const float *dw_in = cur;
+      if (b->has_expand) {
+        add_conv1x1 (&bld, PROF_EXPAND, &b->expand, cur, E, m_in, NULL, NULL);
+        dw_in = E;
+      }
+      memset (&s, 0, sizeof s);
+      s.kind = STEP_DWCONV;
+      s.prof = PROF_DWCONV;
+      s.in = dw_in;
+      s.out = D;
+      s.p.dw = dwp;
+      s.macs = dw_macs;
+      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d", hw, hw,
+          b->cexp, b->k, b->stride);
+      g_array_append_val (bld.steps, s);
+    }
     hw = ohw;
     size_t m_out = (size_t) hw * hw;
 
+    if (band && !b->has_se) {
+      float *t = cur;           /* the fused step projected into other */
+      cur = other;
+      other = t;
+      continue;
+    }
     const float *kscale = NULL;
     if (b->has_se) {
       /* Squeeze-excite: pool -> fc1 ReLU -> fc2 h-sigmoid; the channel
@@ -411,6 +621,8 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   g->pool = mnv3_pool_new (threads);
   g->n_chunks = mnv3_pool_get_threads (g->pool) > 1 ?
       mnv3_pool_get_threads (g->pool) : 1;
+  g_assert (g->n_chunks <= threads);
+  g->part_ms = g_new0 (double, (size_t) g->n_chunks * N_PARTS);
   g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads",
       g->n_steps, total * 4.0 / (1 << 20), k->name,
       mnv3_pool_get_threads (g->pool));
@@ -426,6 +638,7 @@ mnv3_graph_free (Mnv3Graph * g)
   g_aligned_free (g->arena);
   g_free (g->steps);
   g_free (g->prof_step_ms);
+  g_free (g->part_ms);
   if (g->packed)
     g_ptr_array_free (g->packed, TRUE);
   g_free (g);
@@ -475,7 +688,8 @@ mnv3_graph_get_profile (const Mnv3Graph * g)
     const Step *s = &g->steps[i];
     double ms = g->prof_step_ms[i] / runs;
     g_string_append_printf (str, "profile step=%d op=%s %s ms=%.4f "
-        "gflops=%.1f\n", i, prof_names[s->prof], s->desc, ms,
+        "gflops=%.1f\n", i, s->kind == STEP_BLOCK ? "fused-block" :
+        prof_names[s->prof], s->desc, ms,
         ms > 0 ? 2.0 * s->macs / (ms * 1e6) : 0.0);
   }
   for (int i = 0; i < N_PROF; i++)
