@@ -324,6 +324,7 @@ struct _GstMnv3Classify
   gint *comp_ids;               /* num_classes */
   gfloat *comp_scores;          /* num_classes */
   gint comp_width, comp_height;
+  GstMnv3OverlayBlender *blender;       /* comp prepared for blending */
   const gchar **overlay_labels; /* num_classes, scratch */
 };
 
@@ -490,6 +491,7 @@ static void
 gst_mnv3_classify_clear_overlay (GstMnv3Classify * self)
 {
   g_clear_pointer (&self->comp, gst_video_overlay_composition_unref);
+  g_clear_pointer (&self->blender, gst_mnv3_overlay_blender_free);
   self->comp_n = 0;
   self->comp_width = self->comp_height = 0;
 }
@@ -1278,29 +1280,39 @@ gst_mnv3_classify_overlay_is_current (GstMnv3Classify * self, gint width,
   if (self->comp_n != self->res_n[0])
     return FALSE;
   for (i = 0; i < self->res_n[0]; i++) {
+    /* the text, not the exact score: scores move a little every frame */
     if (self->comp_ids[i] != self->res_ids[i] ||
-        self->comp_scores[i] != (gfloat) self->res_scores[i])
+        gst_mnv3_overlay_score_permille (self->comp_scores[i]) !=
+        gst_mnv3_overlay_score_permille ((gfloat) self->res_scores[i]))
       return FALSE;
   }
   return TRUE;
 }
 
+/* Attaches @comp, or blends it: with *@blender (made on first use) when
+ * @blender is given and the format allows, else with GStreamer's blender. */
 static void
 gst_mnv3_classify_apply_overlay (GstMnv3Classify * self,
-    GstVideoOverlayComposition * comp, GstVideoFrame * frame)
+    GstVideoOverlayComposition * comp, GstVideoFrame * frame,
+    GstMnv3OverlayBlender ** blender)
 {
   if (G_UNLIKELY (self->check_downstream)) {
     self->attach_overlay = gst_mnv3_classify_downstream_takes_overlay (self);
     self->check_downstream = FALSE;
   }
-  if (self->attach_overlay)
+  if (self->attach_overlay) {
     gst_buffer_add_video_overlay_composition_meta (frame->buffer, comp);
-  else
-    gst_video_overlay_composition_blend (comp, frame);
+    return;
+  }
+  if (blender && *blender == NULL)
+    *blender = gst_mnv3_overlay_blender_new (comp, &frame->info);
+  if (blender && *blender && gst_mnv3_overlay_blender_blend (*blender, frame))
+    return;
+  gst_video_overlay_composition_blend (comp, frame);
 }
 
 /* Full frame: the top-k list in the top-left corner, rendered again only
- * when the result or the frame size changes. */
+ * when the drawn text (labels, scores to 0.1%) or the frame size changes. */
 static void
 gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
 {
@@ -1312,6 +1324,7 @@ gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
     return;
   if (!gst_mnv3_classify_overlay_is_current (self, width, height)) {
     g_clear_pointer (&self->comp, gst_video_overlay_composition_unref);
+    g_clear_pointer (&self->blender, gst_mnv3_overlay_blender_free);
     for (i = 0; i < self->res_n[0]; i++) {
       self->overlay_labels[i] = self->class_labels[self->res_ids[i]];
       self->comp_ids[i] = self->res_ids[i];
@@ -1325,7 +1338,7 @@ gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
   }
 
   if (self->comp)
-    gst_mnv3_classify_apply_overlay (self, self->comp, frame);
+    gst_mnv3_classify_apply_overlay (self, self->comp, frame, &self->blender);
 }
 
 /* Regions: the top-1 label of each classified region at its box's top-left
@@ -1363,7 +1376,7 @@ gst_mnv3_classify_draw_roi_overlay (GstMnv3Classify * self,
     }
   }
   if (comp) {
-    gst_mnv3_classify_apply_overlay (self, comp, frame);
+    gst_mnv3_classify_apply_overlay (self, comp, frame, NULL);
     gst_video_overlay_composition_unref (comp);
   }
 }

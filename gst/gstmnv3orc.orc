@@ -47,3 +47,74 @@ convlf t2, t2
 mulf t3, t2, p1
 addf d1, d1, t3
 mulf d2, t2, p2
+
+# Rows inside an output row's span all weigh the same (their whole height is
+# covered), so the fast path sums their bytes exactly in 16 bits (up to 257
+# rows of 255) and converts the sum to float once, instead of converting and
+# scaling every row. d1[i] = s1[i] + s2[i]
+.function mnv3_orc_sum2_u8_u16
+.dest 2 d1 uint16_t
+.source 1 s1
+.source 1 s2
+.temp 2 t1
+.temp 2 t2
+convubw t1, s1
+convubw t2, s2
+addw d1, t1, t2
+
+# d1[i] = d1[i] + s1[i] + s2[i]
+.function mnv3_orc_add2_u8_u16
+.dest 2 d1 uint16_t
+.source 1 s1
+.source 1 s2
+.temp 2 t1
+.temp 2 t2
+convubw t1, s1
+convubw t2, s2
+addw t1, t1, t2
+addw d1, d1, t1
+
+# d1[i] = d1[i] + s1[i]
+.function mnv3_orc_add_u8_u16
+.dest 2 d1 uint16_t
+.source 1 s1
+.temp 2 t1
+convubw t1, s1
+addw d1, d1, t1
+
+# d1[i] = d1[i] + p1 * (float) s1[i]  (a 16-bit row sum)
+.function mnv3_orc_accum_u16_f32
+.dest 4 d1 float
+.source 2 s1 uint16_t
+.floatparam 4 p1
+.temp 4 t1
+convuwl t1, s1
+convlf t1, t1
+mulf t1, t1, p1
+addf d1, d1, t1
+
+# The 16-bit sum and the boundary row that ends the output row:
+# d1[i] = d1[i] + p1 * (float) s1[i] + p2 * (float) s2[i] and
+# d2[i] = p3 * (float) s2[i]
+.function mnv3_orc_accum_split_u16_u8_f32
+.dest 4 d1 float
+.dest 4 d2 float
+.source 2 s1 uint16_t
+.source 1 s2
+.floatparam 4 p1
+.floatparam 4 p2
+.floatparam 4 p3
+.temp 4 t1
+.temp 2 t2
+.temp 4 t3
+.temp 4 t4
+convuwl t1, s1
+convlf t1, t1
+mulf t1, t1, p1
+convubw t2, s2
+convuwl t3, t2
+convlf t3, t3
+mulf t4, t3, p2
+addf t1, t1, t4
+addf d1, d1, t1
+mulf d2, t3, p3

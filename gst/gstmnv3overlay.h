@@ -13,12 +13,22 @@
 
 G_BEGIN_DECLS
 
+gint                        gst_mnv3_overlay_score_permille (gfloat score);
+
 GstVideoOverlayComposition *gst_mnv3_overlay_render (const gchar * const *labels,
                                                      const gfloat * scores,
                                                      guint n,
                                                      gint frame_width,
                                                      gint frame_height,
                                                      const GstVideoRectangle * box);
+
+typedef struct _GstMnv3OverlayBlender GstMnv3OverlayBlender;
+
+GstMnv3OverlayBlender      *gst_mnv3_overlay_blender_new   (GstVideoOverlayComposition * comp,
+                                                            const GstVideoInfo * info);
+gboolean                    gst_mnv3_overlay_blender_blend (GstMnv3OverlayBlender * b,
+                                                            GstVideoFrame * frame);
+void                        gst_mnv3_overlay_blender_free  (GstMnv3OverlayBlender * b);
 
 G_END_DECLS
 

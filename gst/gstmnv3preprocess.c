@@ -19,13 +19,17 @@
  *     accumulated, weighted, into a float row (ORC, mnv3_orc_accum_*). This
  *     works for every 8-bit format because components stay interleaved; only
  *     the bytes of the crop are touched, and a row on the boundary between
- *     two output rows is read once and feeds both (accum_split).
+ *     two output rows is read once and feeds both (accum_split). On the
+ *     fast path the rows an output row wholly covers, which all weigh the
+ *     same, are summed exactly as 16-bit integers and the sum is scaled
+ *     once, so only the two boundary rows go through float per source row.
  *  2. horizontal: per component, each output column is the weighted sum of
  *     the accumulated samples it covers (precomputed start/weights, a fixed
- *     tap count per geometry); 4-float vectors on the fast path, scalar
- *     loops in the C oracle.
+ *     tap count per geometry); 4-float vectors on the fast path, four
+ *     outputs at a time, scalar loops in the C oracle.
  *  3. colour + normalization: out = A * (c0, c1, c2) + b into NHWC RGB, with
- *     A and b folding the YUV matrix, 1/255, mean and std.
+ *     A and b folding the YUV matrix, 1/255, mean and std (four pixels at a
+ *     time where the compiler has vector extensions; the same floats).
  * Plain C versions of the row kernels (gst_mnv3_preprocess_*_c) are the
  * oracle; set_info picks ORC or C. Nothing is allocated per frame.
  */
@@ -57,6 +61,7 @@ typedef struct
   gint *start;
   gint *count;
   gint *off;
+  gfloat *wfull;                /* weight of a wholly covered sample */
   gfloat *w;
 } Mnv3Tab;
 
@@ -120,12 +125,14 @@ struct _GstMnv3Preprocess
   gboolean tab_valid;
 
   gfloat *acc[GST_VIDEO_MAX_PLANES][2];
+  guint16 *sum[GST_VIDEO_MAX_PLANES];   /* 16-bit row sums (fast path) */
   gfloat *hrow[3];
 
   Mnv3AccumFirst accum_first;
   Mnv3Accum accum;
   Mnv3AccumSplit accum_split;
   Mnv3HPass hpass;
+  gboolean int_sums;            /* sum full-weight rows in 16 bits (ORC) */
   const gchar *path;
 };
 
@@ -180,6 +187,125 @@ accum_split_orc (gfloat * d1, gfloat * d2, const guint8 * s, gfloat w1,
   mnv3_orc_accum_split_u8_f32 (d1, d2, s, w1, w2, n);
 }
 
+/* Vertical pass of output row oy of one plane, fast path (cnt >= 3): the
+ * rows of full weight wfull are summed exactly in 16 bits, two at a time,
+ * and scaled once; the fractional boundary rows go through float as in the
+ * C path. The sum of wholly covered rows is w * (s_1 + ... + s_k) instead
+ * of w * s_1 + ... + w * s_k, which differs from the C oracle by float
+ * rounding only (a few ulps of 255). */
+static gboolean
+vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
+    const guint8 * data, gint stride, gint len, gboolean pre, gint next_first,
+    gfloat next_w, gfloat * acc, gfloat * acc_next, guint16 * sum)
+{
+  const gfloat *w = t->w + t->off[oy];
+  const gint cnt = t->count[oy], r0 = t->start[oy];
+  const gfloat wf = t->wfull[oy];
+  const guint8 *pend = NULL;
+  gint n16 = 0;                 /* rows in sum */
+  gboolean share = FALSE;
+
+  if (!pre)
+    pp->accum_first (acc, data + (gsize) r0 * stride, w[0], len);
+  for (gint k = 1; k < cnt; k++) {
+    const guint8 *s = data + (gsize) (r0 + k) * stride;
+
+    share = (k == cnt - 1 && r0 + k == next_first);
+    if (!share && w[k] == wf) {
+      if (pend == NULL) {
+        pend = s;
+        continue;
+      }
+      if (n16 == 0)
+        mnv3_orc_sum2_u8_u16 (sum, pend, s, len);
+      else
+        mnv3_orc_add2_u8_u16 (sum, pend, s, len);
+      pend = NULL;
+      n16 += 2;
+      /* 257 * 255 still fits in 16 bits; at most 256 + 1 rows below */
+      if (n16 >= 256) {
+        mnv3_orc_accum_u16_f32 (acc, sum, wf, len);
+        n16 = 0;
+      }
+      continue;
+    }
+    if (pend != NULL) {
+      if (n16 > 0) {
+        mnv3_orc_add_u8_u16 (sum, pend, len);
+        n16++;
+      } else {
+        pp->accum (acc, pend, wf, len);
+      }
+      pend = NULL;
+    }
+    if (share && n16 > 0) {
+      mnv3_orc_accum_split_u16_u8_f32 (acc, acc_next, sum, s, wf, w[k],
+          next_w, len);
+      n16 = 0;
+    } else if (share) {
+      pp->accum_split (acc, acc_next, s, w[k], next_w, len);
+    } else {
+      pp->accum (acc, s, w[k], len);
+    }
+  }
+  if (pend != NULL) {
+    if (n16 > 0) {
+      mnv3_orc_add_u8_u16 (sum, pend, len);
+      n16++;
+    } else {
+      pp->accum (acc, pend, wf, len);
+    }
+  }
+  if (n16 > 0)
+    mnv3_orc_accum_u16_f32 (acc, sum, wf, len);
+  return share;
+}
+
+/* Vertical pass of output row oy of one plane: acc = the weighted sum of
+ * the bytes span0 .. span0 + len of the source rows it covers (data points
+ * at span0 of row 0). A row that the next output row shares is read once
+ * and also written, with its weight there, into acc_next; returns whether
+ * that happened. pre: acc already holds this row's first source row. */
+static gboolean
+vpass (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy, gint n_out,
+    const guint8 * data, gint stride, gint len, gboolean pre, gfloat * acc,
+    gfloat * acc_next, guint16 * sum)
+{
+  const gint next_first = oy + 1 < n_out ? t->start[oy + 1] : -1;
+  const gfloat next_w = oy + 1 < n_out ? t->w[t->off[oy + 1]] : 0.0f;
+  const gfloat *w = t->w + t->off[oy];
+  const gint cnt = t->count[oy];
+  gboolean share = FALSE;
+
+  if (pp->int_sums && cnt >= 3)
+    return vpass_int (pp, t, oy, data, stride, len, pre, next_first, next_w,
+        acc, acc_next, sum);
+
+  for (gint k = 0; k < cnt; k++) {
+    gint row = t->start[oy] + k;
+    const guint8 *s = data + (gsize) row * stride;
+    gboolean done = (k == 0 && pre);
+
+    share = (k == cnt - 1 && row == next_first);
+    if (share) {
+      if (done) {
+        pp->accum_first (acc_next, s, next_w, len);
+      } else if (k == 0) {
+        pp->accum_first (acc, s, w[k], len);
+        pp->accum_first (acc_next, s, next_w, len);
+      } else {
+        pp->accum_split (acc, acc_next, s, w[k], next_w, len);
+      }
+    } else if (!done) {
+      if (k == 0)
+        pp->accum_first (acc, s, w[k], len);
+      else
+        pp->accum (acc, s, w[k], len);
+    }
+  }
+  return share;
+}
+
 static void gst_mnv3_preprocess_hpass_c (GstMnv3Preprocess * pp,
     const Mnv3Group * gr, const gfloat * acc, gint span0, gint n);
 static void hpass_vec (GstMnv3Preprocess * pp, const Mnv3Group * gr,
@@ -195,6 +321,7 @@ tab_alloc (Mnv3Tab * t, gint n, gint cap)
   t->start = g_new0 (gint, n);
   t->count = g_new0 (gint, n);
   t->off = g_new0 (gint, n);
+  t->wfull = g_new0 (gfloat, n);
   t->w = g_new0 (gfloat, cap);
 }
 
@@ -204,6 +331,7 @@ tab_clear (Mnv3Tab * t)
   g_clear_pointer (&t->start, g_free);
   g_clear_pointer (&t->count, g_free);
   g_clear_pointer (&t->off, g_free);
+  g_clear_pointer (&t->wfull, g_free);
   g_clear_pointer (&t->w, g_free);
   t->n = t->cap = 0;
 }
@@ -264,6 +392,9 @@ tab_build (Mnv3Tab * t, gdouble s0, gdouble s1, gint n, gint limit)
     t->start[i] = i0;
     t->count[i] = i1 - i0;
     t->off[i] = o;
+    /* the same expression as a weight with cov = 1.0, so equal bit for bit
+     * to the weights of the wholly covered samples */
+    t->wfull[i] = (gfloat) (1.0 / (b - a));
     g_assert (o + (i1 - i0) <= t->cap);
     for (gint k = i0; k < i1; k++) {
       gdouble cov = MIN (b, k + 1.0) - MAX (a, (gdouble) k);
@@ -327,6 +458,7 @@ free_buffers (GstMnv3Preprocess * pp)
   for (gint p = 0; p < GST_VIDEO_MAX_PLANES; p++) {
     g_clear_pointer (&pp->acc[p][0], g_free);
     g_clear_pointer (&pp->acc[p][1], g_free);
+    g_clear_pointer (&pp->sum[p], g_free);
   }
   for (gint c = 0; c < 3; c++)
     g_clear_pointer (&pp->hrow[c], g_free);
@@ -491,6 +623,7 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     /* + 16: the vector pass reads whole 4-float chunks past a window */
     pp->acc[p][0] = g_new0 (gfloat, pp->plane_bytes[p] + 16);
     pp->acc[p][1] = g_new0 (gfloat, pp->plane_bytes[p] + 16);
+    pp->sum[p] = g_new0 (guint16, pp->plane_bytes[p] + 16);
   }
   for (gint c = 0; c < 3; c++)
     pp->hrow[c] = g_new0 (gfloat, out_size);
@@ -511,6 +644,7 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     pp->accum = accum_orc;
     pp->accum_split = accum_split_orc;
     pp->hpass = hpass_vec;
+    pp->int_sums = TRUE;
 #ifdef HAVE_ORC
     pp->path = "orc";
 #else
@@ -521,6 +655,7 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     pp->accum = gst_mnv3_preprocess_accum_c;
     pp->accum_split = gst_mnv3_preprocess_accum_split_c;
     pp->hpass = gst_mnv3_preprocess_hpass_c;
+    pp->int_sums = FALSE;
     pp->path = "c";
   }
   GST_DEBUG ("%s %dx%d -> %dx%d, crop mode %d: %s path (%d planes, %d "
@@ -614,6 +749,31 @@ load4 (const gfloat * p)
   return v;
 }
 
+static inline void
+store4 (gfloat * p, v4sf v)
+{
+  memcpy (p, &v, sizeof (v));
+}
+
+/* sum over k < chunks of w[4k .. 4k + 3] * a[4k .. 4k + 3] */
+static inline __attribute__((always_inline)) v4sf
+dot_chunks (const gfloat * a, const gfloat * w, const gint chunks)
+{
+  v4sf v = load4 (w) * load4 (a);
+  for (gint k = 1; k < chunks; k++)
+    v += load4 (w + 4 * k) * load4 (a + 4 * k);
+  return v;
+}
+
+/* (x[0] + x[2], x[1] + x[3], y[0] + y[2], y[1] + y[3]) */
+static inline v4sf
+fold_pair (v4sf x, v4sf y)
+{
+  v4sf lo = { x[0], x[1], y[0], y[1] };
+  v4sf hi = { x[2], x[3], y[2], y[3] };
+  return lo + hi;
+}
+
 /* ps and chunks are compile-time constants in the specialized copies
  * (chunks 0 = run-time gr->chunks) so that the loops unroll and the lanes
  * stay in registers. */
@@ -631,7 +791,32 @@ static inline __attribute__((always_inline))
     lane0[c] = pp->comp[gr->comp[c]].offset % ps;
     h[c] = pp->hrow[gr->comp[c]];
   }
-  for (gint j = 0; j < n; j++) {
+  gint j = 0;
+  /* ps 1 and 2, four outputs at a time: their lanes are folded together
+   * and stored as vectors, with the same additions in the same order as the
+   * one-output loop below */
+  for (; ps <= 2 && j + 4 <= n; j += 4) {
+    const gfloat *wv = gr->wv + (gsize) j * chunks * 4;
+    v4sf v0 = dot_chunks (acc + t->start[j] * ps - span0, wv, chunks);
+    v4sf v1 = dot_chunks (acc + t->start[j + 1] * ps - span0,
+        wv + chunks * 4, chunks);
+    v4sf v2 = dot_chunks (acc + t->start[j + 2] * ps - span0,
+        wv + chunks * 8, chunks);
+    v4sf v3 = dot_chunks (acc + t->start[j + 3] * ps - span0,
+        wv + chunks * 12, chunks);
+    /* ps 2: lanes (c0 c1 c0 c1) per output; t01 = (c0 c1) of j, j + 1 */
+    v4sf t01 = fold_pair (v0, v1);
+    v4sf t23 = fold_pair (v2, v3);
+    v4sf even = { t01[0], t01[2], t23[0], t23[2] };
+    v4sf odd = { t01[1], t01[3], t23[1], t23[3] };
+    if (ps == 1) {
+      store4 (h[0] + j, even + odd);
+    } else {
+      for (gint c = 0; c < gr->n; c++)
+        store4 (h[c] + j, lane0[c] ? odd : even);
+    }
+  }
+  for (; j < n; j++) {
     const gfloat *a = acc + t->start[j] * ps - span0;
     const gfloat *wv = gr->wv + (gsize) j * chunks * 4;
     v4sf v[3] = { {0}, {0}, {0} };
@@ -705,6 +890,54 @@ hpass_vec (GstMnv3Preprocess * pp, const Mnv3Group * gr, const gfloat * acc,
     gint span0, gint n)
 {
   gst_mnv3_preprocess_hpass_c (pp, gr, acc, span0, n);
+}
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+
+/* The colour step of run() four pixels at a time (the same operations in the
+ * same order, so the same floats): returns how many pixels it did. */
+static gint
+colour_vec (GstMnv3Preprocess * pp, const gfloat * h0, const gfloat * h1,
+    const gfloat * h2, gfloat * o, gint n)
+{
+  const v4sf a00 = { pp->a[0][0], pp->a[0][0], pp->a[0][0], pp->a[0][0] };
+  const v4sf a01 = { pp->a[0][1], pp->a[0][1], pp->a[0][1], pp->a[0][1] };
+  const v4sf a02 = { pp->a[0][2], pp->a[0][2], pp->a[0][2], pp->a[0][2] };
+  const v4sf a10 = { pp->a[1][0], pp->a[1][0], pp->a[1][0], pp->a[1][0] };
+  const v4sf a11 = { pp->a[1][1], pp->a[1][1], pp->a[1][1], pp->a[1][1] };
+  const v4sf a12 = { pp->a[1][2], pp->a[1][2], pp->a[1][2], pp->a[1][2] };
+  const v4sf a20 = { pp->a[2][0], pp->a[2][0], pp->a[2][0], pp->a[2][0] };
+  const v4sf a21 = { pp->a[2][1], pp->a[2][1], pp->a[2][1], pp->a[2][1] };
+  const v4sf a22 = { pp->a[2][2], pp->a[2][2], pp->a[2][2], pp->a[2][2] };
+  const v4sf b0 = { pp->b[0], pp->b[0], pp->b[0], pp->b[0] };
+  const v4sf b1 = { pp->b[1], pp->b[1], pp->b[1], pp->b[1] };
+  const v4sf b2 = { pp->b[2], pp->b[2], pp->b[2], pp->b[2] };
+  gint j;
+
+  for (j = 0; j + 4 <= n; j += 4) {
+    v4sf c0 = load4 (h0 + j), c1 = load4 (h1 + j), c2 = load4 (h2 + j);
+    v4sf r = a00 * c0 + a01 * c1 + a02 * c2 + b0;
+    v4sf g = a10 * c0 + a11 * c1 + a12 * c2 + b1;
+    v4sf b = a20 * c0 + a21 * c1 + a22 * c2 + b2;
+    /* interleave to r0 g0 b0 r1 | g1 b1 r2 g2 | b2 r3 g3 b3 */
+    v4sf rg = { r[0], g[0], r[1], g[1] };
+    v4sf o0 = { rg[0], rg[1], b[0], rg[2] };
+    v4sf o1 = { g[1], b[1], r[2], g[2] };
+    v4sf bg = { b[2], b[3], g[3], g[3] };
+    v4sf o2 = { bg[0], r[3], bg[2], bg[1] };
+    store4 (o + 3 * j, o0);
+    store4 (o + 3 * j + 4, o1);
+    store4 (o + 3 * j + 8, o2);
+  }
+  return j;
+}
+#else
+static gint
+colour_vec (GstMnv3Preprocess * pp, const gfloat * h0, const gfloat * h1,
+    const gfloat * h2, gfloat * o, gint n)
+{
+  return 0;
 }
 #endif
 
@@ -830,41 +1063,12 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
   for (gint oy = 0; oy < dst.h; oy++) {
     /* vertical pass, plane by plane */
     for (gint p = 0; p < pp->n_planes; p++) {
-      const Mnv3Tab *t = &pp->vtab[pp->plane_hsub[p]];
       const guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
-      const gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
-      const gint len = span1[p] - span0[p];
-      const gint next_first = oy + 1 < dst.h ? t->start[oy + 1] : -1;
-      const gfloat next_w = oy + 1 < dst.h ? t->w[t->off[oy + 1]] : 0.0f;
-      gfloat *acc = pp->acc[p][cur[p]];
-      gfloat *acc_next = pp->acc[p][cur[p] ^ 1];
-      const gfloat *w = t->w + t->off[oy];
-      const gint cnt = t->count[oy];
-      gboolean share = FALSE;
 
-      for (gint k = 0; k < cnt; k++) {
-        gint row = t->start[oy] + k;
-        const guint8 *s = data + (gsize) row * stride + span0[p];
-        gboolean done = (k == 0 && pre[p]);
-
-        share = (k == cnt - 1 && row == next_first);
-        if (share) {
-          if (done) {
-            pp->accum_first (acc_next, s, next_w, len);
-          } else if (k == 0) {
-            pp->accum_first (acc, s, w[k], len);
-            pp->accum_first (acc_next, s, next_w, len);
-          } else {
-            pp->accum_split (acc, acc_next, s, w[k], next_w, len);
-          }
-        } else if (!done) {
-          if (k == 0)
-            pp->accum_first (acc, s, w[k], len);
-          else
-            pp->accum (acc, s, w[k], len);
-        }
-      }
-      pre[p] = share;
+      pre[p] = vpass (pp, &pp->vtab[pp->plane_hsub[p]], oy, dst.h,
+          data + span0[p], GST_VIDEO_FRAME_PLANE_STRIDE (frame, p),
+          span1[p] - span0[p], pre[p], pp->acc[p][cur[p]],
+          pp->acc[p][cur[p] ^ 1], pp->sum[p]);
     }
 
     /* horizontal pass */
@@ -894,7 +1098,8 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
       const gfloat a10 = pp->a[1][0], a11 = pp->a[1][1], a12 = pp->a[1][2];
       const gfloat a20 = pp->a[2][0], a21 = pp->a[2][1], a22 = pp->a[2][2];
       const gfloat b0 = pp->b[0], b1 = pp->b[1], b2 = pp->b[2];
-      for (gint j = 0; j < dst.w; j++) {
+      gint j = colour_vec (pp, h0, h1, h2, o, dst.w);
+      for (; j < dst.w; j++) {
         gfloat c0 = h0[j], c1 = h1[j], c2 = h2[j];
         o[3 * j + 0] = a00 * c0 + a01 * c1 + a02 * c2 + b0;
         o[3 * j + 1] = a10 * c0 + a11 * c1 + a12 * c2 + b1;

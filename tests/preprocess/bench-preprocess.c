@@ -4,7 +4,8 @@
  *
  * 1920x1080 NV12 and 1280x720 I420 -> 224x224 normalized NHWC, center-crop
  * and stretch, ORC and C paths. Target (issue 6): <= 0.5 ms median.
- * Usage: bench-preprocess [runs [orc|c]]
+ * Usage: bench-preprocess [runs [orc|c [FORMAT WIDTHxHEIGHT [center|stretch]]]]
+ * (one format and size, e.g. NV12 1280x720, for bench/element-overhead.sh)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,17 +79,34 @@ bench (GstVideoFormat format, gint w, gint h, GstMnv3CropMode mode,
 int
 main (int argc, char **argv)
 {
-  gint runs = 300;
+  gint runs = 300, w = 0, h = 0;
+  GstVideoFormat format = GST_VIDEO_FORMAT_UNKNOWN;
 
   gst_init (&argc, &argv);
   if (argc > 1)
     runs = MAX (1, atoi (argv[1]));
-  for (gint mode = 0; mode < 2; mode++)
+  if (argc > 4) {
+    format = gst_video_format_from_string (argv[3]);
+    if (format == GST_VIDEO_FORMAT_UNKNOWN
+        || sscanf (argv[4], "%dx%d", &w, &h) != 2 || w < 1 || h < 1) {
+      g_printerr ("usage: %s [runs [orc|c [FORMAT WIDTHxHEIGHT "
+          "[center|stretch]]]]\n", argv[0]);
+      return 2;
+    }
+  }
+  for (gint mode = 0; mode < 2; mode++) {
+    if (argc > 5 && !g_str_equal (argv[5], mode ? "stretch" : "center"))
+      continue;
     for (gint orc = 1; orc >= 0; orc--) {
       if (argc > 2 && (orc ? 0 : 1) != (g_str_equal (argv[2], "c") ? 1 : 0))
         continue;
+      if (format != GST_VIDEO_FORMAT_UNKNOWN) {
+        bench (format, w, h, mode, orc, runs);
+        continue;
+      }
       bench (GST_VIDEO_FORMAT_NV12, 1920, 1080, mode, orc, runs);
       bench (GST_VIDEO_FORMAT_I420, 1280, 720, mode, orc, runs);
     }
+  }
   return 0;
 }

@@ -166,12 +166,132 @@ test_blend (void)
   }
 }
 
+/* The element's blender (gst_mnv3_overlay_blender_*) against GStreamer's
+ * gst_video_overlay_composition_blend on random frames, with the rectangle
+ * at an odd position so that chroma blocks are cut: formats with alpha and
+ * GRAY8 are refused; elsewhere every sample agrees within MAX_DIFF (the two
+ * round differently) and samples whose block misses the rectangle are
+ * untouched. */
+#define MAX_DIFF 1
+
+static void
+test_blender (void)
+{
+  static const GstVideoFormat formats[] = {
+    GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx,
+    GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB, GST_VIDEO_FORMAT_xBGR,
+    GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRA, GST_VIDEO_FORMAT_ARGB,
+    GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_YV12,
+    GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
+    GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_GRAY8,
+  };
+  const gint fw = 321, fh = 243;
+  GstVideoRectangle box = { 37, 21, 100, 100 };
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    const gchar *name = gst_video_format_to_string (formats[f]);
+    GstVideoInfo info;
+    GstVideoFrame fa, fb, f0;
+    GstBuffer *a, *b, *orig;
+    GstMapInfo map;
+    gint rx, ry, max_diff = 0;
+    guint rw, rh;
+
+    gst_video_info_set_format (&info, formats[f], fw, fh);
+    orig = gst_buffer_new_allocate (NULL, info.size, NULL);
+    gst_buffer_map (orig, &map, GST_MAP_WRITE);
+    for (gsize i = 0; i < map.size; i++)
+      map.data[i] = g_rand_int_range (rand, 0, 256);
+    /* GStreamer's blender takes the x of RGBx as the frame's alpha: opaque
+     * (the stride, 321 * 4, keeps every row on the pixel grid) */
+    if (GST_VIDEO_INFO_N_PLANES (&info) == 1 && GST_VIDEO_INFO_IS_RGB (&info)
+        && GST_VIDEO_INFO_COMP_PSTRIDE (&info, 0) == 4) {
+      gint x = 6 - GST_VIDEO_INFO_COMP_POFFSET (&info, 0) -
+          GST_VIDEO_INFO_COMP_POFFSET (&info, 1) -
+          GST_VIDEO_INFO_COMP_POFFSET (&info, 2);
+      for (gsize i = x; i < map.size; i += 4)
+        map.data[i] = 255;
+    }
+    gst_buffer_unmap (orig, &map);
+    a = gst_buffer_copy_deep (orig);
+    b = gst_buffer_copy_deep (orig);
+
+    GstVideoOverlayComposition *comp =
+        gst_mnv3_overlay_render (labels, scores, 3, fw, fh, &box);
+    g_assert (get_rect (comp, &rx, &ry, &rw, &rh));
+    GstMnv3OverlayBlender *bl = gst_mnv3_overlay_blender_new (comp, &info);
+    gboolean refuse = GST_VIDEO_INFO_HAS_ALPHA (&info)
+        || GST_VIDEO_INFO_IS_GRAY (&info);
+    if (refuse != (bl == NULL))
+      FAIL ("%s: blender %s", name, bl ? "accepted" : "refused");
+    if (bl == NULL) {
+      gst_video_overlay_composition_unref (comp);
+      gst_buffer_unref (a);
+      gst_buffer_unref (b);
+      gst_buffer_unref (orig);
+      continue;
+    }
+    g_assert (gst_video_frame_map (&fa, &info, a, GST_MAP_READWRITE));
+    g_assert (gst_video_frame_map (&fb, &info, b, GST_MAP_READWRITE));
+    g_assert (gst_video_frame_map (&f0, &info, orig, GST_MAP_READ));
+    g_assert (gst_video_overlay_composition_blend (comp, &fa));
+    if (!gst_mnv3_overlay_blender_blend (bl, &fb))
+      FAIL ("%s: blender_blend failed", name);
+
+    for (guint k = 0; k < 3; k++) {
+      gint pl = GST_VIDEO_FRAME_COMP_PLANE (&fa, k);
+      gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (&fa, k);
+      gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (info.finfo, k);
+      gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (info.finfo, k);
+      gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (&fa, pl);
+      for (gint y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&fa, k); y++) {
+        gsize o = (gsize) y * stride;
+        const guint8 *pa = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&fa, k) + o;
+        const guint8 *pb = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&fb, k) + o;
+        const guint8 *p0 = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&f0, k) + o;
+        for (gint x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH (&fa, k); x++) {
+          gint x0 = x << ws, x1 = (x + 1) << ws;
+          gint y0 = y << hs, y1 = (y + 1) << hs;
+          gboolean in = x1 > rx && x0 < rx + (gint) rw && y1 > ry
+              && y0 < ry + (gint) rh;
+          gint d = ABS (pa[x * ps] - pb[x * ps]);
+          if (!in && pb[x * ps] != p0[x * ps]) {
+            FAIL ("%s: component %u sample %d,%d outside changed", name, k,
+                x, y);
+            goto next;
+          }
+          max_diff = MAX (max_diff, d);
+          if (d > MAX_DIFF) {
+            FAIL ("%s: component %u sample %d,%d: %d, GStreamer %d, was %d",
+                name, k, x, y, pb[x * ps], pa[x * ps], p0[x * ps]);
+            goto next;
+          }
+        }
+      }
+    }
+  next:
+    g_print ("%-5s blender vs gst_video_overlay_composition_blend: max "
+        "difference %d\n", name, max_diff);
+    gst_video_frame_unmap (&fa);
+    gst_video_frame_unmap (&fb);
+    gst_video_frame_unmap (&f0);
+    gst_mnv3_overlay_blender_free (bl);
+    gst_video_overlay_composition_unref (comp);
+    gst_buffer_unref (a);
+    gst_buffer_unref (b);
+    gst_buffer_unref (orig);
+  }
+  g_rand_free (rand);
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   test_geometry ();
   test_blend ();
+  test_blender ();
   if (failures) {
     g_printerr ("%d failures\n", failures);
     return 1;

@@ -3,13 +3,15 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * 1. ORC vs C: every format, odd sizes (1x1 ... 641x479), padded strides and
- *    offsets, every crop mode, whole frame and a region. The vertical pass
- *    is the same float mul-then-add in ORC and C, bit for bit; the fast
- *    path's horizontal pass sums 4 lanes at a time, so its sums are
- *    reassociated. Over up to ~130 taps of values up to 255 that moves the
- *    raw sum by a few float ulps of 255 (~1e-5 each) and the normalized
- *    value (divided by 255 * std, ~57) by up to ~2e-6: hence |d| <= 1e-5 +
- *    1e-5 |want|, still 1/1700 of one 8-bit code value.
+ *    offsets, every crop mode, whole frame and a region. The fast path
+ *    sums the wholly covered rows of an output row exactly in 16 bits and
+ *    scales the sum once (C: every row scaled, then added), and its
+ *    horizontal pass sums 4 lanes at a time, so its sums are reassociated.
+ *    Over up to ~130 taps of values up to 255 that moves the raw sum by a
+ *    few float ulps of 255 (~1e-5 each) and the normalized value (divided
+ *    by 255 * std, ~57) by up to ~2e-6: hence |d| <= 1e-5 + 1e-5 |want|,
+ *    still 1/1700 of one 8-bit code value. 3x3000 -> 5 puts 600 rows in an
+ *    output row, past the 16-bit sum's limit of 257 (flushed at 256).
  * 2. C path vs an independent double-precision reference written from the
  *    documented formulas: every pixel read with a hand-written accessor per
  *    format, converted to RGB with the textbook BT.601/BT.709 matrix and
@@ -316,7 +318,7 @@ static void
 test_orc_vs_c (GRand * rand)
 {
   static const gint sizes[][2] = { {1, 1}, {3, 7}, {33, 17}, {641, 479},
-  {2, 2}, {7, 3}
+  {2, 2}, {7, 3}, {3, 3000}
   };
   static const gint outs[] = { 224, 5 };
   gint n_checks = 0;
