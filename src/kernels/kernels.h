@@ -10,7 +10,6 @@
 #ifndef __MNV3_KERNELS_H__
 #define __MNV3_KERNELS_H__
 
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -217,15 +216,27 @@ mnv3_apply_act (float x, enum mnv3_act act)
   }
 }
 
-/* fq () of struct mnv3_qgrid: onto the grid, back to float. */
+/* Round half to even of |v| <= 2^22 without a libm call (the default
+ * rounding mode does it when v + 1.5 * 2^23 drops the fraction). */
+static inline float
+mnv3_round_even (float v)
+{
+  const float magic = 12582912.0f;
+  return (v + magic) - magic;
+}
+
+/* fq () of struct mnv3_qgrid: onto the grid, back to float. Clamping to
+ * [qmin - zero_point, qmax - zero_point] before rounding is the same as
+ * after (integer bounds) and keeps the value in mnv3_round_even ()'s range. */
 static inline float
 mnv3_fake_quant (float x, const struct mnv3_qgrid *q)
 {
   if (q->scale == 0.0f)
     return x;
-  float v = rintf (x / q->scale) + q->zero_point;
-  v = v < q->qmin ? q->qmin : (v > q->qmax ? q->qmax : v);
-  return (v - q->zero_point) * q->scale;
+  float lo = q->qmin - q->zero_point, hi = q->qmax - q->zero_point;
+  float v = x / q->scale;
+  v = v < lo ? lo : (v > hi ? hi : v);
+  return mnv3_round_even (v) * q->scale;
 }
 
 #ifdef __cplusplus
