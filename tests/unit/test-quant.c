@@ -350,7 +350,9 @@ test_metadata (void)
   mnv3_model_free (m);
 
   JsonObject *o;
-  int n = json_object_get_size (small_points (fine, fine));
+  o = small_points (fine, fine);
+  int n = json_object_get_size (o);
+  json_object_unref (o);
   g_test_message ("small at width %g: %d rounding points", WIDTH, n);
 
   o = small_points (fine, fine);
