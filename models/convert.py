@@ -6,11 +6,12 @@
 safetensors model format (models/FORMAT.md).
 
 usage: convert.py INPUT -o OUT.safetensors [--labels FILE | --no-labels] [--arch ARCH]
-                  [--width W] [--input-size N] [--source TEXT]
+                  [--width W] [--input-size N] [--source TEXT] [--float-activations]
 """
 
 import argparse
 import collections
+import json
 import os
 import sys
 
@@ -44,6 +45,9 @@ class Layer:
         self.padding = padding
         self.bn = bn
         self.name = name
+        self.op = None          # TFLite operator (activation quantization)
+        self.prefix = None      # tensor name prefix, set by layers_to_tensors
+        self.role = None
 
     @property
     def k(self):
@@ -137,6 +141,7 @@ def layers_to_tensors(layers, fmt):
     eps = set()
 
     def put_conv(prefix, layer, what):
+        layer.prefix, layer.role = prefix, what
         w = layer.w
         if layer.kind == "dw":
             pass
@@ -159,6 +164,7 @@ def layers_to_tensors(layers, fmt):
                                            else np.zeros(w.shape[0], np.float32))
 
     def put_fc(prefix, layer, four_d):
+        layer.prefix, layer.role = prefix, "fc"
         w = layer.w.reshape(layer.w.shape[0], -1)
         if four_d:
             w = w.reshape(w.shape[0], w.shape[1], 1, 1)
@@ -241,6 +247,7 @@ def read_tflite(path, data):
             layers.append(Layer("conv", w.transpose(0, 3, 1, 2), b, sh, pooled,
                                 None if w.shape[1] == 1 and w.shape[2] == 1 else opt["padding"],
                                 name=tensors[op.outputs[0]].name))
+            layers[-1].op = op
         elif op.op == "DEPTHWISE_CONV_2D":
             if w.ndim != 4 or w.shape[0] != 1 or opt.get("depth_multiplier", 1) not in (0, 1):
                 raise FormatError("DEPTHWISE_CONV_2D op %d: depth multiplier != 1 (weights %s)"
@@ -250,9 +257,11 @@ def read_tflite(path, data):
                 raise FormatError("DEPTHWISE_CONV_2D op %d: unequal strides" % op.index)
             layers.append(Layer("dw", w[0].transpose(2, 0, 1)[:, None], b, sh, pooled,
                                 opt["padding"], name=tensors[op.outputs[0]].name))
+            layers[-1].op = op
         else:
             layers.append(Layer("fc", w.reshape(w.shape[0], -1), b, 1, True, None,
                                 name=tensors[op.outputs[0]].name))
+            layers[-1].op = op
     arch, out, _, paddings = layers_to_tensors(layers, "tflite")
     if paddings - {"SAME"}:
         raise FormatError("unsupported TFLite padding %s (expected SAME everywhere)"
@@ -268,7 +277,104 @@ def read_tflite(path, data):
     info = dict(padding="tf-same", mean=F.TF_MEAN, std=F.TF_STD, input_size=size,
                 kind="TensorFlow TFLite (%s input)" % (T.TYPE_NAMES.get(inp.type, "?") if inp else "?"),
                 licence="Apache-2.0")
+    if inp is not None and inp.type in (3, 9) and inp.scale is not None:
+        info["act_quant"] = tflite_act_quant(m, layers)
+        # The uint8 pixel v is the quantized input: x = (v + qmin - zero_point) * scale.
+        s, z, qmin, _ = info["act_quant"]["input"]
+        info["quant_mean"] = ",".join(["%.9g" % ((z - qmin) / 255.0)] * 3)
+        info["quant_std"] = ",".join(["%.9g" % (1.0 / (255.0 * s))] * 3)
     return arch, out, info
+
+
+def tflite_act_quant(m, layers):
+    """The uint8/int8 grids TensorFlow Lite rounds activations to, keyed by our rounding points
+    (models/FORMAT.md section 2a), in graph order: {point: [scale, zero_point, qmin, qmax]}, plus
+    the constant operand for the SE's ".relu6" (the + 3) and ".hsigmoid" (the * 1/6)."""
+    tensors = m.tensors
+    consumers = collections.defaultdict(list)
+    producers = {}
+    for op in m.operators:
+        for t in op.inputs:
+            if t >= 0:
+                consumers[t].append(op)
+        for t in op.outputs:
+            producers[t] = op
+
+    def grid(ti, point):
+        t = tensors[ti]
+        if t.type not in (3, 9) or t.scale is None or len(t.scale) != 1:
+            raise FormatError("activation %s (point %s) is not per-tensor uint8/int8 quantized; "
+                              "convert with --float-activations" % (t.name, point))
+        lo, hi = (0, 255) if t.type == 3 else (-128, 127)
+        return [float(t.scale[0]), int(t.zero_point[0]), lo, hi]
+
+    def unexpected(point, expected, ops):
+        raise FormatError("not a TFLite MobileNetV3 graph as expected for activation quantization: "
+                          "after %s expected %s, found %s (convert with --float-activations)"
+                          % (point, expected, ", ".join(o.op for o in ops) or "nothing"))
+
+    def only(ti, kinds, point):
+        cons = consumers.get(ti, [])
+        if len(cons) != 1 or cons[0].op not in kinds:
+            unexpected(point, " or ".join(kinds), cons)
+        return cons[0]
+
+    def constant_operand(op, point):
+        cs = [m.constant(tensors[i]) for i in op.inputs]
+        vals = [c for c in cs if c is not None]
+        if len(vals) != 1 or vals[0].size != 1:
+            unexpected(point, "%s with one scalar constant" % op.op, [op])
+        return float(vals[0].reshape(-1)[0])
+
+    points = collections.OrderedDict()
+    points["input"] = grid(m.inputs[0], "input")
+    block_in = None
+    prev_role = None
+    for layer in layers:
+        op, p = layer.op, layer.prefix
+        out = op.outputs[0]
+        if layer.role == "expand" or (layer.role == "depthwise" and prev_role != "expand"):
+            block_in = op.inputs[0]
+        prev_role = layer.role
+        if p.endswith(".fc1") or p == "classifier.0":
+            pool_key = p[:-len(".fc1")] + ".pool" if p.endswith(".fc1") else "pool"
+            src = producers.get(op.inputs[0])
+            if src is None or src.op not in ("AVERAGE_POOL_2D", "MEAN"):
+                unexpected(pool_key, "a global average pool", [src] if src else [])
+            points[pool_key] = grid(op.inputs[0], pool_key)
+        if p.endswith(".fc2"):
+            se = p[:-len(".fc2")]
+            points[p] = grid(out, p)
+            add = only(out, ("ADD",), p)
+            points[se + ".relu6"] = grid(add.outputs[0], se + ".relu6") + [constant_operand(add, p)]
+            mul = only(add.outputs[0], ("MUL",), se + ".relu6")
+            points[se + ".hsigmoid"] = (grid(mul.outputs[0], se + ".hsigmoid")
+                                        + [constant_operand(mul, se + ".relu6")])
+            gate = only(mul.outputs[0], ("MUL",), se + ".hsigmoid")
+            points[se + ".scale"] = grid(gate.outputs[0], se + ".scale")
+            continue
+        points[p] = grid(out, p)
+        last = out
+        cons = consumers.get(out, [])
+        if len(cons) == 1 and cons[0].op == "HARD_SWISH":
+            last = cons[0].outputs[0]
+            points[p + ".hswish"] = grid(last, p + ".hswish")
+        elif any(c.op == "HARD_SWISH" for c in cons):
+            unexpected(p, "a single HARD_SWISH", cons)
+        if layer.role == "project":
+            # the residual add sums this block's input and output (the output may also feed the
+            # next block's residual add)
+            adds = [c for c in consumers.get(last, []) if c.op == "ADD" and block_in in c.inputs]
+            if adds:
+                block = p.split(".")[1]
+                points["features.%s.add" % block] = grid(adds[0].outputs[0], "features.%s.add" % block)
+        if p == "classifier.0":
+            # TensorFlow's graph has a 1x1 AVERAGE_POOL_2D before the logits: on the same grid,
+            # an identity.
+            cls3 = layers[-1].op
+            if grid(cls3.inputs[0], "classifier.3 input")[:2] != grid(last, p)[:2]:
+                unexpected(p, "the logits conv on the same grid", [producers[cls3.inputs[0]]])
+    return points
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,7 +602,7 @@ def read_labels(path):
 
 
 def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input_size=None,
-            source=None):
+            source=None, float_activations=False):
     try:
         with open(inp, "rb") as f:
             data = f.read()
@@ -525,9 +631,12 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
     meta["mnv3.width"] = F.format_width(w)
     meta["mnv3.input_size"] = str(size)
     meta["mnv3.padding"] = info["padding"]
-    meta["mnv3.mean"] = info["mean"]
-    meta["mnv3.std"] = info["std"]
+    act_quant = None if float_activations else info.get("act_quant")
+    meta["mnv3.mean"] = info["quant_mean"] if act_quant else info["mean"]
+    meta["mnv3.std"] = info["quant_std"] if act_quant else info["std"]
     meta["mnv3.num_classes"] = str(num_classes)
+    if act_quant:
+        meta["mnv3.act_quant"] = json.dumps(act_quant, separators=(",", ":"))
     if info.get("bn_eps") is not None and any(k.endswith(".running_var") for k in tensors):
         meta["mnv3.bn_eps"] = "%.9g" % float(info["bn_eps"])
     label_list = None
@@ -581,6 +690,10 @@ def main(argv=None):
     ap.add_argument("--input-size", type=int,
                     help="input resolution to record (default: from the file, else 224)")
     ap.add_argument("--source", metavar="TEXT", help="mnv3.source text (origin and licence)")
+    ap.add_argument("--float-activations", action="store_true",
+                    help="uint8/int8 TFLite input: do not record its activation quantization "
+                         "(mnv3.act_quant); the model then computes in plain float with TensorFlow's "
+                         "0.5/0.5 normalization instead of reproducing TensorFlow Lite's rounding")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
     if args.input_size is not None and not 32 <= args.input_size <= 4096:
@@ -589,7 +702,8 @@ def main(argv=None):
         ap.error("--width must be within 0.05..4")
     try:
         meta, tensors = convert(args.input, args.output, args.labels, args.no_labels, args.arch,
-                                args.width, args.input_size, args.source)
+                                args.width, args.input_size, args.source,
+                                args.float_activations)
     except FormatError as e:
         print("convert.py: %s: %s" % (args.input, e), file=sys.stderr)
         return 1
@@ -599,9 +713,11 @@ def main(argv=None):
         return 1
     if not args.quiet:
         n = sum(int(np.prod(t.shape)) for t in tensors.values())
-        print("%s: MobileNetV3-%s width %s, %s classes, %s padding, %d tensors, %d parameters"
+        print("%s: MobileNetV3-%s width %s, %s classes, %s padding, %d tensors, %d parameters%s"
               % (args.output, meta["mnv3.arch"], meta["mnv3.width"], meta["mnv3.num_classes"],
-                 meta["mnv3.padding"], len(tensors), n))
+                 meta["mnv3.padding"], len(tensors), n,
+                 ", %d activation quantization points" % len(json.loads(meta["mnv3.act_quant"]))
+                 if "mnv3.act_quant" in meta else ""))
     return 0
 
 

@@ -17,11 +17,17 @@ usage (void)
       "usage: mnv3 info MODEL\n"
       "       mnv3 classify MODEL INPUT [--top-k N] [--logits] [--threads N]"
       " [--kernels ref|avx2|avx512]\n"
+      "         [--float-activations]\n"
       "         INPUT: .ppm/.pgm (any size, resized whole), .rgb (raw "
       "input_size^2 x 3 bytes)\n"
       "         or .f32 (normalized NHWC floats, one or more inputs)\n"
       "       mnv3 bench MODEL [--threads N] [--runs N] [--warmup N]"
-      " [--kernels K] [--profile]\n");
+      " [--kernels K] [--profile]\n"
+      "         [--float-activations]\n"
+      "  --float-activations: a model converted from a uint8 TFLite file "
+      "rounds\n"
+      "         activations as TFLite does; this computes in plain float "
+      "instead\n");
   return 2;
 }
 
@@ -46,11 +52,11 @@ cmd_info (const char *path)
   printf ("arch: %s\nwidth: %g\ninput_size: %d\npadding: %s\n"
       "mean: %g,%g,%g\nstd: %g,%g,%g\nnum_classes: %d\nlabels: %d\n"
       "params: %" G_GUINT64_FORMAT "\nmacs: %" G_GUINT64_FORMAT
-      "\nsource: %s\n", i->arch_name, i->width, i->input_size,
+      "\nact_quant: %s\nsource: %s\n", i->arch_name, i->width, i->input_size,
       i->padding == MNV3_PADDING_TF_SAME ? "tf-same" : "symmetric",
       i->mean[0], i->mean[1], i->mean[2], i->std[0], i->std[1], i->std[2],
       i->num_classes, i->n_labels, (guint64) i->params, (guint64) i->macs,
-      i->source);
+      i->act_quant ? "tflite-uint8" : "none", i->source);
   mnv3_model_free (m);
   return 0;
 }
@@ -58,7 +64,7 @@ cmd_info (const char *path)
 typedef struct
 {
   int top_k, threads, runs, warmup;
-  gboolean logits, profile;
+  gboolean logits, profile, float_activations;
   const char *kernels;
 } Options;
 
@@ -71,6 +77,8 @@ parse_options (int argc, char **argv, int first, Options * o)
       o->logits = TRUE;
     } else if (strcmp (a, "--profile") == 0) {
       o->profile = TRUE;
+    } else if (strcmp (a, "--float-activations") == 0) {
+      o->float_activations = TRUE;
     } else if (i + 1 < argc && strcmp (a, "--top-k") == 0) {
       o->top_k = atoi (argv[++i]);
     } else if (i + 1 < argc && strcmp (a, "--threads") == 0) {
@@ -93,7 +101,7 @@ static Mnv3Graph *
 graph_or_die (Mnv3Model * m, const Options * o)
 {
   GError *error = NULL;
-  Mnv3GraphOptions go = { o->threads, o->kernels };
+  Mnv3GraphOptions go = { o->threads, o->kernels, o->float_activations };
   Mnv3Graph *g = mnv3_graph_new (m, &go, &error);
   if (!g) {
     fprintf (stderr, "mnv3: %s\n", error->message);
@@ -244,7 +252,7 @@ cmd_bench (const char *model_path, const Options * o)
 int
 main (int argc, char **argv)
 {
-  Options o = { 5, 0, 100, 10, FALSE, FALSE, NULL };
+  Options o = { 5, 0, 100, 10, FALSE, FALSE, FALSE, NULL };
   if (argc < 3)
     return usage ();
   if (strcmp (argv[1], "info") == 0 && argc == 3)

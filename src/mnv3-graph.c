@@ -21,6 +21,11 @@ typedef enum
   STEP_DWCONV,
   STEP_GAP,
   STEP_BLOCK,                   /* [expand ->] depthwise [-> project], fused */
+  /* activation-quantization emulation (mnv3.act_quant) */
+  STEP_QUANT,
+  STEP_ADD,
+  STEP_CSCALE,
+  STEP_QGAP,
 } StepKind;
 
 /* Op types for the profile. */
@@ -72,7 +77,12 @@ typedef struct
     struct mnv3_dwconv_params dw;
     struct mnv3_gap_params gap;
     FusedBlock fb;
+    struct mnv3_quant_params quant;
+    struct mnv3_add_params add;
+    struct mnv3_cscale_params cscale;
+    struct mnv3_qgap_params qgap;
   } p;
+  const float *in2;             /* STEP_ADD: second operand */
   gboolean split_n;             /* conv1x1: split columns, not rows */
   uint64_t macs;                /* work, to decide whether to split */
   char desc[40];                /* shape, for the per-step profile */
@@ -242,6 +252,39 @@ run_step_part (void *data, int i, int n)
       }
       break;
     }
+    case STEP_QUANT:{
+      struct mnv3_quant_params p = s->p.quant;
+      split_range (p.n, i, n, 16, &b, &e);
+      p.n = e - b;
+      if (b < e)
+        k->quant (s->in + b, s->out + b, &p);
+      break;
+    }
+    case STEP_ADD:{
+      struct mnv3_add_params p = s->p.add;
+      split_range (p.n, i, n, 16, &b, &e);
+      p.n = e - b;
+      if (b < e)
+        k->add (s->in + b, s->in2 + b, s->out + b, &p);
+      break;
+    }
+    case STEP_CSCALE:{
+      struct mnv3_cscale_params p = s->p.cscale;
+      split_range (p.m, i, n, 1, &b, &e);
+      p.m = e - b;
+      if (b < e)
+        k->cscale (s->in + b * p.c, s->out + b * p.c, &p);
+      break;
+    }
+    case STEP_QGAP:{
+      struct mnv3_qgap_params p = s->p.qgap;
+      split_range (p.c, i, n, 16, &b, &e);
+      p.c0 = b;
+      p.c1 = e;
+      if (b < e)
+        k->qgap (s->in, s->out, &p);
+      break;
+    }
   }
 }
 
@@ -381,8 +424,8 @@ add_gap (Builder * bld, ProfType prof, const float *in, float *out,
 #define ALIGN_FLOATS(n) (((n) + 15) & ~(size_t) 15)
 
 /* Fusing a block (FusedBlock) pays where the map the depthwise conv reads
- * outgrows L2 (1 MiB here; the 640 KiB threshold leaves room for weights and outputs);
- * a band's expanded rows get about 160 KiB. */
+ * outgrows L2 (1 MiB here; the 640 KiB threshold leaves room for weights
+ * and outputs); a band's expanded rows get about 160 KiB. */
 #define FUSE_MIN_BYTES (640 * 1024)
 #define FUSE_SCRATCH_BYTES (160 * 1024)
 
@@ -419,6 +462,210 @@ fused_band (FuseMode mode, const Mnv3Block * b, int hw, int ohw,
   if (b->has_expand)
     *scratch_floats = ALIGN_FLOATS (((band - 1) * b->stride + b->k) * row);
   return band;
+}
+
+/* Activation-quantization emulation (models/FORMAT.md 2a): the network as
+ * TensorFlow Lite runs a uint8 file, every activation rounded where TFLite
+ * stores one. Unfused where TFLite rounds an intermediate the float path
+ * never materializes: conv (ReLU or linear) -> grid [-> h-swish -> grid];
+ * SE pool, fc1, fc2, + 3, * 1/6 and the map times the gate each on their
+ * grid; the projection on its grid, then the residual add on its own. */
+
+static void
+add_quant (Builder * bld, ProfType prof, const float *in, float *out,
+    size_t n, enum mnv3_act act, float mul, float add,
+    const struct mnv3_qgrid *q)
+{
+  Step s = { 0 };
+  s.kind = STEP_QUANT;
+  s.prof = prof;
+  s.in = in;
+  s.out = out;
+  s.p.quant = (struct mnv3_quant_params) {
+    .n = n,.act = act,.mul = mul,.add = add,.q = *q
+  };
+  s.macs = n;
+  g_array_append_val (bld->steps, s);
+}
+
+/* A unit's output in place: onto its grid [, h-swish onto the next]. */
+static void
+add_unit_quant (Builder * bld, ProfType prof, float *x, size_t n,
+    const Mnv3Conv * c, const Mnv3UnitQuant * u)
+{
+  add_quant (bld, prof, x, x, n, MNV3_ACT_NONE, 1.0f, 0.0f, &u->out);
+  if (c->act == MNV3_ACT_HSWISH)
+    add_quant (bld, prof, x, x, n, MNV3_ACT_HSWISH, 1.0f, 0.0f, &u->act);
+}
+
+/* The grid a unit's output ends on. */
+static const struct mnv3_qgrid *
+unit_grid (const Mnv3Conv * c, const Mnv3UnitQuant * u)
+{
+  return c->act == MNV3_ACT_HSWISH ? &u->act : &u->out;
+}
+
+/* A conv with its h-swish / h-sigmoid left out (applied after rounding);
+ * ReLU stays fused: rounding clamps at the grid's zero anyway. */
+static Mnv3Conv
+conv_pre_act (const Mnv3Conv * c)
+{
+  Mnv3Conv r = *c;
+  if (r.act != MNV3_ACT_RELU)
+    r.act = MNV3_ACT_NONE;
+  return r;
+}
+
+static void
+add_qgap (Builder * bld, ProfType prof, const float *in, float *out,
+    size_t hw, size_t c, const struct mnv3_qgrid *qin,
+    const struct mnv3_qgrid *qout)
+{
+  Step s = { 0 };
+  s.kind = STEP_QGAP;
+  s.prof = prof;
+  s.in = in;
+  s.out = out;
+  s.p.qgap = (struct mnv3_qgap_params) {
+    .hw = hw,.c = c,.qin = *qin,.qout = *qout
+  };
+  s.macs = (uint64_t) hw *c;
+  g_array_append_val (bld->steps, s);
+}
+
+/* Buffers of mnv3_graph_new (): Qin the rounded input, X/Y ping-pong block
+ * inputs and outputs, E expanded, D depthwise, P/Q/S SE vectors, H hidden. */
+typedef struct
+{
+  const float *input;
+  float *qin, *x, *y, *e, *d, *p, *q, *sc, *h, *logits;
+} QuantBuffers;
+
+static void
+add_quant_network (Builder * bld, const Mnv3Model * model,
+    const QuantBuffers * buf)
+{
+  const Mnv3ModelInfo *info = &model->info;
+  const Mnv3ActQuant *aq = model->act_quant;
+  int hw = info->input_size, ohw, pad;
+  Step s;
+  Mnv3Conv c;
+
+  add_quant (bld, PROF_STEM, buf->input, buf->qin,
+      (size_t) hw * hw * 3, MNV3_ACT_NONE, 1.0f, 0.0f, &aq->input);
+  mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
+  c = conv_pre_act (&model->stem);
+  memset (&s, 0, sizeof s);
+  s.kind = STEP_CONV;
+  s.prof = PROF_STEM;
+  s.in = buf->qin;
+  s.out = buf->x;
+  s.p.conv = (struct mnv3_conv_params) {
+    .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = c.cout,
+    .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = c.w,
+    .bias = c.b,.act = c.act
+  };
+  s.macs = (uint64_t) ohw *ohw * c.cout * 27;
+  g_array_append_val (bld->steps, s);
+  hw = ohw;
+  add_unit_quant (bld, PROF_STEM, buf->x, (size_t) hw * hw * c.cout,
+      &model->stem, &aq->stem);
+  float *cur = buf->x, *other = buf->y;
+
+  for (int i = 0; i < model->n_blocks; i++) {
+    const Mnv3Block *b = &model->blocks[i];
+    const Mnv3BlockQuant *bq = &aq->blocks[i];
+    size_t m_in = (size_t) hw * hw;
+    const float *dw_in = cur;
+    if (b->has_expand) {
+      c = conv_pre_act (&b->expand);
+      add_conv1x1 (bld, PROF_EXPAND, &c, cur, buf->e, m_in, NULL, NULL);
+      add_unit_quant (bld, PROF_EXPAND, buf->e, m_in * b->cexp, &b->expand,
+          &bq->expand);
+      dw_in = buf->e;
+    }
+    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
+    c = conv_pre_act (&b->dw);
+    memset (&s, 0, sizeof s);
+    s.kind = STEP_DWCONV;
+    s.prof = PROF_DWCONV;
+    s.in = dw_in;
+    s.out = buf->d;
+    s.p.dw = (struct mnv3_dwconv_params) {
+      .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
+      .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = c.w,
+      .bias = c.b,.act = c.act
+    };
+    s.macs = (uint64_t) ohw *ohw * b->cexp * b->k * b->k;
+    g_array_append_val (bld->steps, s);
+    hw = ohw;
+    size_t m_out = (size_t) hw * hw;
+    add_unit_quant (bld, PROF_DWCONV, buf->d, m_out * b->cexp, &b->dw, &bq->dw);
+
+    if (b->has_se) {
+      /* pool -> fc1 (ReLU) -> fc2 -> + 3 (0..6 by the grid) -> * 1/6 ->
+       * the map times the gate, each rounded. */
+      add_qgap (bld, PROF_SE, buf->d, buf->p, m_out, b->cexp,
+          unit_grid (&b->dw, &bq->dw), &bq->se_pool);
+      add_conv1x1 (bld, PROF_SE, &b->fc1, buf->p, buf->q, 1, NULL, NULL);
+      add_quant (bld, PROF_SE, buf->q, buf->q, b->csq, MNV3_ACT_NONE, 1.0f,
+          0.0f, &bq->se_fc1);
+      c = conv_pre_act (&b->fc2);
+      add_conv1x1 (bld, PROF_SE, &c, buf->q, buf->sc, 1, NULL, NULL);
+      add_quant (bld, PROF_SE, buf->sc, buf->sc, b->cexp, MNV3_ACT_NONE, 1.0f,
+          0.0f, &bq->se_fc2);
+      add_quant (bld, PROF_SE, buf->sc, buf->sc, b->cexp, MNV3_ACT_NONE, 1.0f,
+          bq->se_add, &bq->se_relu6);
+      add_quant (bld, PROF_SE, buf->sc, buf->sc, b->cexp, MNV3_ACT_NONE,
+          bq->se_mul, 0.0f, &bq->se_hsigmoid);
+      memset (&s, 0, sizeof s);
+      s.kind = STEP_CSCALE;
+      s.prof = PROF_SE;
+      s.in = buf->d;
+      s.out = buf->d;
+      s.p.cscale = (struct mnv3_cscale_params) {
+        .m = m_out,.c = b->cexp,.scale = buf->sc,.q = bq->se_scale
+      };
+      s.macs = m_out * b->cexp;
+      g_array_append_val (bld->steps, s);
+    }
+    add_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, other, m_out, NULL,
+        NULL);
+    add_unit_quant (bld, PROF_PROJECT, other, m_out * b->cout, &b->project,
+        &bq->project);
+    if (b->residual) {
+      memset (&s, 0, sizeof s);
+      s.kind = STEP_ADD;
+      s.prof = PROF_PROJECT;
+      s.in = cur;
+      s.in2 = other;
+      s.out = cur;
+      s.p.add = (struct mnv3_add_params) {
+        .n = m_out * b->cout,.q = bq->add
+      };
+      s.macs = m_out * b->cout;
+      g_array_append_val (bld->steps, s);
+    } else {
+      float *t = cur;
+      cur = other;
+      other = t;
+    }
+  }
+
+  size_t m = (size_t) hw * hw;
+  c = conv_pre_act (&model->head);
+  add_conv1x1 (bld, PROF_HEAD, &c, cur, buf->e, m, NULL, NULL);
+  add_unit_quant (bld, PROF_HEAD, buf->e, m * c.cout, &model->head, &aq->head);
+  add_qgap (bld, PROF_POOL, buf->e, buf->p, m, c.cout,
+      unit_grid (&model->head, &aq->head), &aq->pool);
+  c = conv_pre_act (&model->hidden);
+  add_conv1x1 (bld, PROF_CLASSIFIER, &c, buf->p, buf->h, 1, NULL, NULL);
+  add_unit_quant (bld, PROF_CLASSIFIER, buf->h, c.cout, &model->hidden,
+      &aq->hidden);
+  add_conv1x1 (bld, PROF_CLASSIFIER, &model->classifier, buf->h, buf->logits,
+      1, NULL, NULL);
+  add_unit_quant (bld, PROF_CLASSIFIER, buf->logits,
+      model->classifier.cout, &model->classifier, &aq->classifier);
 }
 
 Mnv3Graph *
@@ -481,7 +728,12 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   size_t off_logits = off_hidden + ALIGN_FLOATS ((size_t) model->hidden.cout);
   size_t off_scratch = off_logits + ALIGN_FLOATS ((size_t) info->num_classes);
   /* one fused-block scratch per chunk; chunks <= threads */
-  size_t total = off_scratch + max_scratch * threads;
+  size_t total = off_scratch + ALIGN_FLOATS (max_scratch * threads);
+  gboolean emulate = model->act_quant &&
+      !(options && options->float_activations);
+  size_t off_qin = total;       /* the rounded input, emulation only */
+  if (emulate)
+    total += ALIGN_FLOATS (n_in);
 
   Mnv3Graph *g = g_new0 (Mnv3Graph, 1);
   g->model = model;
@@ -614,6 +866,17 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   add_conv1x1 (&bld, PROF_CLASSIFIER, &model->classifier, H, g->logits, 1,
       NULL, NULL);
 
+  if (emulate) {
+    /* TFLite's rounding: a step list of its own (the float one above is
+     * left as it is and dropped). */
+    QuantBuffers qb = { g->input, A + off_qin, X, Y, E, D, P, Q, S, H,
+      g->logits
+    };
+    g_array_set_size (bld.steps, 0);
+    g_ptr_array_set_size (bld.packed, 0);       /* frees the float list's */
+    add_quant_network (&bld, model, &qb);
+  }
+
   g->n_steps = (int) bld.steps->len;
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
   g->prof_step_ms = g_new0 (double, g->n_steps);
@@ -623,9 +886,10 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
       mnv3_pool_get_threads (g->pool) : 1;
   g_assert (g->n_chunks <= threads);
   g->part_ms = g_new0 (double, (size_t) g->n_chunks * N_PARTS);
-  g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads",
+  g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads%s",
       g->n_steps, total * 4.0 / (1 << 20), k->name,
-      mnv3_pool_get_threads (g->pool));
+      mnv3_pool_get_threads (g->pool),
+      emulate ? ", TFLite activation rounding" : "");
   return g;
 }
 

@@ -576,6 +576,9 @@ mnv3_model_free (Mnv3Model * model)
     conv_clear (&b->project);
   }
   g_free (model->blocks);
+  if (model->act_quant)
+    g_free (model->act_quant->blocks);
+  g_free (model->act_quant);
   conv_clear (&model->head);
   conv_clear (&model->hidden);
   conv_clear (&model->classifier);
@@ -711,6 +714,226 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   return TRUE;
 }
 
+/* mnv3.act_quant: one slot per rounding point of the architecture. */
+typedef struct
+{
+  char *key;
+  struct mnv3_qgrid *grid;
+  float *constant;              /* the 5th value (relu6 / hsigmoid), or NULL */
+  gboolean seen;
+} QuantSlot;
+
+static void
+add_slot (GArray * slots, char *key, struct mnv3_qgrid *grid, float *constant)
+{
+  QuantSlot s = { key, grid, constant, FALSE };
+  g_array_append_val (slots, s);
+}
+
+static void
+add_unit_slots (GArray * slots, const char *prefix, const Mnv3Conv * c,
+    Mnv3UnitQuant * u)
+{
+  add_slot (slots, g_strdup (prefix), &u->out, NULL);
+  if (c->act == MNV3_ACT_HSWISH)
+    add_slot (slots, g_strdup_printf ("%s.hswish", prefix), &u->act, NULL);
+}
+
+static gboolean
+json_number (JsonNode * n, double *out)
+{
+  if (!n || !JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64)
+    *out = (double) json_node_get_int (n);
+  else if (t == G_TYPE_DOUBLE)
+    *out = json_node_get_double (n);
+  else
+    return FALSE;
+  return isfinite (*out);
+}
+
+/* Reads [scale, zero_point, qmin, qmax] (+ constant) into @slot. */
+static gboolean
+parse_quant_entry (LoadCtx * ctx, JsonNode * node, QuantSlot * slot,
+    GError ** error)
+{
+  guint want = slot->constant ? 5 : 4;
+  JsonArray *a = node && JSON_NODE_HOLDS_ARRAY (node) ?
+      json_node_get_array (node) : NULL;
+  double v[5];
+  if (!a || json_array_get_length (a) != want)
+    goto bad;
+  for (guint i = 0; i < want; i++)
+    if (!json_number (json_array_get_element (a, i), &v[i]))
+      goto bad;
+  if (!(v[0] > 0.0) || v[0] > 1e30 || (float) v[0] <= 0.0f) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.act_quant: '%s' has scale %g, expected a finite "
+        "number > 0", ctx->file, slot->key, v[0]);
+    return FALSE;
+  }
+  for (int i = 1; i < 4; i++) {
+    if (v[i] != floor (v[i]) || fabs (v[i]) > 65536.0)
+      goto bad;
+  }
+  if (!(v[2] < v[3]) || v[1] < v[2] || v[1] > v[3]) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.act_quant: '%s' has zero_point %g, qmin %g, "
+        "qmax %g, expected qmin <= zero_point <= qmax and qmin < qmax",
+        ctx->file, slot->key, v[1], v[2], v[3]);
+    return FALSE;
+  }
+  slot->grid->scale = (float) v[0];
+  slot->grid->zero_point = (float) v[1];
+  slot->grid->qmin = (float) v[2];
+  slot->grid->qmax = (float) v[3];
+  if (slot->constant) {
+    if (fabs (v[4]) > 1e6)
+      goto bad;
+    *slot->constant = (float) v[4];
+  }
+  return TRUE;
+
+bad:
+  g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+      "%s: metadata mnv3.act_quant: '%s' is not [scale, zero_point, qmin, "
+      "qmax%s] (finite numbers, integer zero_point/qmin/qmax)", ctx->file,
+      slot->key, slot->constant ? ", constant" : "");
+  return FALSE;
+}
+
+/* Parses the optional mnv3.act_quant (after the convolutions are loaded:
+ * which points exist depends on the blocks, e.g. residual adds). */
+static gboolean
+load_act_quant (LoadCtx * ctx, Mnv3Model * m, GError ** error)
+{
+  if (!ctx->metadata || !json_object_has_member (ctx->metadata,
+          "mnv3.act_quant"))
+    return TRUE;
+  const char *text = meta_get (ctx, "mnv3.act_quant");
+  JsonParser *parser = NULL;
+  GArray *slots = NULL;
+  GHashTable *by_key = NULL;
+  gboolean ok = FALSE;
+  char name[96];
+
+  if (!text) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.act_quant is not a string", ctx->file);
+    return FALSE;
+  }
+  Mnv3ActQuant *aq = g_new0 (Mnv3ActQuant, 1);
+  aq->blocks = g_new0 (Mnv3BlockQuant, m->n_blocks);
+  m->act_quant = aq;
+
+  slots = g_array_new (FALSE, TRUE, sizeof (QuantSlot));
+  add_slot (slots, g_strdup ("input"), &aq->input, NULL);
+  add_unit_slots (slots, "features.0", &m->stem, &aq->stem);
+  for (int i = 0; i < m->n_blocks; i++) {
+    const Mnv3Block *b = &m->blocks[i];
+    Mnv3BlockQuant *bq = &aq->blocks[i];
+    int j = 0;
+    if (b->has_expand) {
+      g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
+      add_unit_slots (slots, name, &b->expand, &bq->expand);
+    }
+    g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
+    add_unit_slots (slots, name, &b->dw, &bq->dw);
+    if (b->has_se) {
+      g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
+      add_slot (slots, g_strdup_printf ("%s.pool", name), &bq->se_pool, NULL);
+      add_slot (slots, g_strdup_printf ("%s.fc1", name), &bq->se_fc1, NULL);
+      add_slot (slots, g_strdup_printf ("%s.fc2", name), &bq->se_fc2, NULL);
+      add_slot (slots, g_strdup_printf ("%s.relu6", name), &bq->se_relu6,
+          &bq->se_add);
+      add_slot (slots, g_strdup_printf ("%s.hsigmoid", name),
+          &bq->se_hsigmoid, &bq->se_mul);
+      add_slot (slots, g_strdup_printf ("%s.scale", name), &bq->se_scale, NULL);
+    }
+    g_snprintf (name, sizeof name, "features.%d.block.%d", i + 1, j++);
+    add_unit_slots (slots, name, &b->project, &bq->project);
+    if (b->residual)
+      add_slot (slots, g_strdup_printf ("features.%d.add", i + 1), &bq->add,
+          NULL);
+  }
+  g_snprintf (name, sizeof name, "features.%d", m->n_blocks + 1);
+  add_unit_slots (slots, name, &m->head, &aq->head);
+  add_slot (slots, g_strdup ("pool"), &aq->pool, NULL);
+  add_unit_slots (slots, "classifier.0", &m->hidden, &aq->hidden);
+  add_unit_slots (slots, "classifier.3", &m->classifier, &aq->classifier);
+
+  by_key = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < slots->len; i++) {
+    QuantSlot *sl = &g_array_index (slots, QuantSlot, i);
+    g_hash_table_insert (by_key, sl->key, sl);
+  }
+
+  GError *jerr = NULL;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, text, -1, &jerr)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.act_quant is not valid JSON: %s", ctx->file,
+        jerr->message);
+    g_error_free (jerr);
+    goto out;
+  }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.act_quant is not a JSON object", ctx->file);
+    goto out;
+  }
+  JsonObject *obj = json_node_get_object (root);
+  guint n_members = json_object_get_size (obj);
+  if (n_members != slots->len) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.act_quant has %u entries, a %s network with "
+        "these settings has %u rounding points", ctx->file, n_members,
+        m->info.arch_name, slots->len);
+    goto out;
+  }
+  GList *members = json_object_get_members (obj);
+  for (GList * l = members; l; l = l->next) {
+    QuantSlot *sl = g_hash_table_lookup (by_key, l->data);
+    if (!sl || sl->seen) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata mnv3.act_quant: '%s' is %s", ctx->file,
+          (const char *) l->data, sl ? "repeated" : "not a rounding point "
+          "of this network");
+      g_list_free (members);
+      goto out;
+    }
+    sl->seen = TRUE;
+    if (!parse_quant_entry (ctx, json_object_get_member (obj, l->data), sl,
+            error)) {
+      g_list_free (members);
+      goto out;
+    }
+  }
+  g_list_free (members);
+  for (guint i = 0; i < slots->len; i++) {
+    QuantSlot *sl = &g_array_index (slots, QuantSlot, i);
+    if (!sl->seen) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata mnv3.act_quant has no entry '%s'", ctx->file, sl->key);
+      goto out;
+    }
+  }
+  m->info.act_quant = TRUE;
+  ok = TRUE;
+
+out:
+  for (guint i = 0; i < slots->len; i++)
+    g_free (g_array_index (slots, QuantSlot, i).key);
+  g_array_free (slots, TRUE);
+  if (by_key)
+    g_hash_table_destroy (by_key);
+  g_clear_object (&parser);
+  return ok;
+}
+
 static Mnv3Model *
 load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
 {
@@ -817,6 +1040,9 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
       conv_params (&m->classifier, FALSE);
   info->macs = macs;
   info->params = params;
+
+  if (!load_act_quant (ctx, m, error))
+    goto fail;
 
   /* A tensor the architecture does not use means the metadata does not
    * describe these weights (e.g. SE tensors with a minimalistic arch). */

@@ -45,6 +45,31 @@ typedef struct {
   Mnv3Conv project;             /* 1x1 cexp -> cout, no activation */
 } Mnv3Block;
 
+/* mnv3.act_quant (models/FORMAT.md section 2a): the grids TensorFlow Lite
+ * rounds activations to. A grid with scale 0 is absent (e.g. .act of a
+ * ReLU unit, whose activation is fused into its conv output). */
+typedef struct {
+  struct mnv3_qgrid out;        /* conv output (after ReLU for ReLU units) */
+  struct mnv3_qgrid act;        /* after h-swish (h-swish units only) */
+} Mnv3UnitQuant;
+
+typedef struct {
+  Mnv3UnitQuant expand, dw, project;
+  /* SE: pool, fc1 (ReLU), fc2 (linear), fc2 + se_add (clamped by its grid
+   * to 0..6), that * se_mul (the gate, 0..1), the map times the gate. */
+  struct mnv3_qgrid se_pool, se_fc1, se_fc2, se_relu6, se_hsigmoid,
+      se_scale;
+  float se_add, se_mul;
+  struct mnv3_qgrid add;        /* residual sum */
+} Mnv3BlockQuant;
+
+typedef struct {
+  struct mnv3_qgrid input;
+  Mnv3UnitQuant stem, head, hidden, classifier;
+  struct mnv3_qgrid pool;       /* global pool after the head */
+  Mnv3BlockQuant *blocks;       /* n_blocks */
+} Mnv3ActQuant;
+
 struct _Mnv3Model {
   Mnv3ModelInfo info;
   char *name;                   /* file name for messages */
@@ -57,6 +82,7 @@ struct _Mnv3Model {
   Mnv3Conv head;                /* 1x1 last -> head_c, then global pool */
   Mnv3Conv hidden;              /* classifier.0: head_c -> hidden */
   Mnv3Conv classifier;          /* classifier.3: hidden -> classes */
+  Mnv3ActQuant *act_quant;      /* NULL unless the file has mnv3.act_quant */
   float *weights;               /* one allocation holding every w/b */
   size_t n_weights;
 };

@@ -68,6 +68,7 @@ typedef struct {
   int n_labels;
   uint64_t params;              /* parameters after BN folding */
   uint64_t macs;                /* multiply-accumulates per inference */
+  gboolean act_quant;           /* carries mnv3.act_quant (TFLite uint8 grids) */
 } Mnv3ModelInfo;
 
 typedef struct _Mnv3Model Mnv3Model;
@@ -106,10 +107,16 @@ const Mnv3ModelInfo *mnv3_model_get_info (const Mnv3Model * model);
  * @threads: worker threads including the caller; 0 = number of cores
  * @kernels: kernel set: %NULL or "auto" = best the CPU has (or the
  *   MNV3_KERNELS environment variable), "ref", "avx2", "avx512"
+ * @float_activations: for a model that carries activation quantization
+ *   (mnv3.act_quant, converted from a uint8 TFLite file): %FALSE (default)
+ *   rounds every activation to TensorFlow Lite's uint8 grid, as TFLite does,
+ *   so that the results are TFLite's; %TRUE computes in plain float (faster,
+ *   the network the quantized weights encode). No effect on other models.
  */
 typedef struct {
   int threads;
   const char *kernels;
+  gboolean float_activations;
 } Mnv3GraphOptions;
 
 /**

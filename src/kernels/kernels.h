@@ -91,6 +91,50 @@ struct mnv3_act_params {
   enum mnv3_act act;
 };
 
+/* TensorFlow Lite activation-quantization emulation (quant-ref.c).
+ *
+ * A uint8 / int8 grid: fq (x) = (clamp (rint (x / scale) + zero_point, qmin,
+ * qmax) - zero_point) * scale, rint rounding half to even (the default
+ * floating-point rounding mode; XNNPACK's fp32 requantization, which
+ * TensorFlow Lite runs uint8 models with, does the same). zero_point, qmin
+ * and qmax are integers stored as floats. scale 0 means no grid: fq (x) = x. */
+struct mnv3_qgrid {
+  float scale, zero_point, qmin, qmax;
+};
+
+/* out[i] = fq (act (in[i]) * mul + add), i in [0, n). in == out allowed. */
+struct mnv3_quant_params {
+  size_t n;
+  enum mnv3_act act;
+  float mul, add;
+  struct mnv3_qgrid q;
+};
+
+/* out[i] = fq (a[i] + b[i]) (residual add). out may equal a or b. */
+struct mnv3_add_params {
+  size_t n;
+  struct mnv3_qgrid q;
+};
+
+/* Channel scale (squeeze-excite multiply): out[m][c] = fq (in[m][c] *
+ * scale[c]) for rows [0, m) of c channels. in == out allowed. */
+struct mnv3_cscale_params {
+  size_t m, c;
+  const float *scale;
+  struct mnv3_qgrid q;
+};
+
+/* Quantized global average pool of a map on the grid qin: out[c] =
+ * fq_qout (qin.scale * sum_p rint (in[p][c] / qin.scale) / hw), the sum
+ * taken exactly in integers and the division in double, so that ties (a
+ * sum over an even pixel count ending in .5) round half to even exactly
+ * rather than by rounding noise. Channels [c0, c1). */
+struct mnv3_qgap_params {
+  size_t hw, c;
+  size_t c0, c1;
+  struct mnv3_qgrid qin, qout;
+};
+
 typedef void (*mnv3_conv1x1_fn) (const float *in, float *out,
     const struct mnv3_conv1x1_params * p);
 typedef void (*mnv3_dwconv_fn) (const float *in, float *out,
@@ -100,6 +144,14 @@ typedef void (*mnv3_conv_fn) (const float *in, float *out,
 typedef void (*mnv3_gap_fn) (const float *in, float *out,
     const struct mnv3_gap_params * p);
 typedef void (*mnv3_act_fn) (float *x, const struct mnv3_act_params * p);
+typedef void (*mnv3_quant_fn) (const float *in, float *out,
+    const struct mnv3_quant_params * p);
+typedef void (*mnv3_add_fn) (const float *a, const float *b, float *out,
+    const struct mnv3_add_params * p);
+typedef void (*mnv3_cscale_fn) (const float *in, float *out,
+    const struct mnv3_cscale_params * p);
+typedef void (*mnv3_qgap_fn) (const float *in, float *out,
+    const struct mnv3_qgap_params * p);
 
 /* CPU feature bits used in kernels.inc */
 #define MNV3_CPU_NONE 0u
@@ -117,6 +169,14 @@ typedef void (*mnv3_act_fn) (float *x, const struct mnv3_act_params * p);
 #define MNV3_KERNEL_ARGS_gap const float *in, float *out, \
     const struct mnv3_gap_params *p
 #define MNV3_KERNEL_ARGS_act float *x, const struct mnv3_act_params *p
+#define MNV3_KERNEL_ARGS_quant const float *in, float *out, \
+    const struct mnv3_quant_params *p
+#define MNV3_KERNEL_ARGS_add const float *a, const float *b, float *out, \
+    const struct mnv3_add_params *p
+#define MNV3_KERNEL_ARGS_cscale const float *in, float *out, \
+    const struct mnv3_cscale_params *p
+#define MNV3_KERNEL_ARGS_qgap const float *in, float *out, \
+    const struct mnv3_qgap_params *p
 #include "kernels.inc"
 #undef MNV3_KERNEL
 
@@ -128,6 +188,10 @@ struct mnv3_kernels {
   mnv3_conv_fn conv;
   mnv3_gap_fn gap;
   mnv3_act_fn act;
+  mnv3_quant_fn quant;          /* quantization emulation (reference only) */
+  mnv3_add_fn add;
+  mnv3_cscale_fn cscale;
+  mnv3_qgap_fn qgap;
 };
 
 /* CPU features of this machine (MNV3_CPU_* bits). */
@@ -158,6 +222,29 @@ mnv3_apply_act (float x, enum mnv3_act act)
     default:
       return x;
   }
+}
+
+/* Round half to even of |v| <= 2^22 without a libm call (the default
+ * rounding mode does it when v + 1.5 * 2^23 drops the fraction). */
+static inline float
+mnv3_round_even (float v)
+{
+  const float magic = 12582912.0f;
+  return (v + magic) - magic;
+}
+
+/* fq () of struct mnv3_qgrid: onto the grid, back to float. Clamping to
+ * [qmin - zero_point, qmax - zero_point] before rounding is the same as
+ * after (integer bounds) and keeps the value in mnv3_round_even ()'s range. */
+static inline float
+mnv3_fake_quant (float x, const struct mnv3_qgrid *q)
+{
+  if (q->scale == 0.0f)
+    return x;
+  float lo = q->qmin - q->zero_point, hi = q->qmax - q->zero_point;
+  float v = x / q->scale;
+  v = v < lo ? lo : (v > hi ? hi : v);
+  return mnv3_round_even (v) * q->scale;
 }
 
 #ifdef __cplusplus

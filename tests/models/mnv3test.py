@@ -82,8 +82,9 @@ def classify(exe, model, inp, top_k=5):
     return res
 
 
-def logits(exe, model, inp):
+def logits(exe, model, inp, *extra):
     """One list of floats per input, from `mnv3 classify --logits`."""
     import numpy as np
-    rows = [l for l in run_cli(exe, "classify", model, inp, "--logits").splitlines() if l.strip()]
+    rows = [l for l in run_cli(exe, "classify", model, inp, "--logits", *extra).splitlines()
+            if l.strip()]
     return np.array([[float(v) for v in r.split()] for r in rows])

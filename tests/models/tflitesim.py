@@ -6,8 +6,10 @@
 It runs the .tflite file's own graph (not our converted model): same ops, same NHWC/OHWI layouts,
 TensorFlow SAME padding, with the constants dequantized. Two modes:
 - quantized=True: every uint8/int8 op output is rounded and clamped to its quantization grid
-  (q = clip(round(x / scale) + zp)); this reproduces TensorFlow Lite's uint8 results closely, and
-  proves the graph, weights and dequantization are read correctly;
+  (q = clip(round(x / scale) + zp), half to even); average pools sum their input's integers
+  exactly (see _qpool); this reproduces TensorFlow Lite's uint8 results closely (its top-1 on every
+  test photo), proves the graph, weights and dequantization are read correctly, and is the oracle
+  of libmnv3's activation-quantization emulation (mnv3.act_quant);
 - quantized=False: the float network the uint8 graph encodes: no rounding; an output whose
   quantized range starts at 0 gets ReLU (min 0), and the SE gate's 0..6 range gets ReLU6. This is
   what a float engine running the converted weights must compute.
@@ -59,6 +61,24 @@ class Interpreter:
                 y = np.minimum(y, 6.0)
         return y
 
+    def _qpool(self, op):
+        """Quantized global average pool, exact in the integer domain: the input is on its uint8
+        grid, so its sum is an exact integer; the mean is rounded to the output grid half to even
+        (XNNPACK's fp32 requantization, which TensorFlow Lite runs these files with). A float mean
+        would decide ties (frequent: sums of integers over an even pixel count) by rounding noise."""
+        ti, to = self.m.tensors[op.inputs[0]], self.m.tensors[op.outputs[0]]
+        if ti.scale is None or to.scale is None or ti.type != 3 or to.type != 3:
+            return None
+        si, zi, so, zo = ti.scale[0], ti.zero_point[0], to.scale[0], to.zero_point[0]
+
+        def pool(x):
+            q = np.rint(x / si)            # q - zi, exact integers
+            n = x.shape[1] * x.shape[2]
+            acc = q.sum(axis=(1, 2), keepdims=True)
+            v = acc / n if si == so else acc * (si / so) / n
+            return (np.clip(np.rint(v) + zo, 0, 255) - zo) * so
+        return pool
+
     def run(self, rgb, quantized):
         """rgb: uint8 HWC bytes of the input size. Returns (logits before softmax, probabilities)."""
         m = self.m
@@ -109,6 +129,9 @@ class Interpreter:
             elif op.op == "MUL":
                 y = ins[0] * ins[1]
             elif op.op in ("AVERAGE_POOL_2D", "MEAN"):
+                if quantized and self._qpool(op) is not None:
+                    vals[op.outputs[0]] = self._qpool(op)(ins[0])
+                    continue
                 y = ins[0].mean(axis=(1, 2), keepdims=True)
             elif op.op in ("RESHAPE", "SQUEEZE"):
                 y = ins[0].reshape(1, -1)
