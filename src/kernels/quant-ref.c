@@ -19,63 +19,8 @@
 #include <math.h>
 #include "kernels.h"
 
-/* One loop per activation (act is a constant after inlining): no branch
- * per element, parameters in registers. */
-static inline void
-quant_loop (const float *in, float *out, size_t n, enum mnv3_act act,
-    float mul, float add, struct mnv3_qgrid q)
-{
-  if (q.scale == 0.0f) {
-    for (size_t i = 0; i < n; i++)
-      out[i] = mnv3_apply_act (in[i], act) * mul + add;
-    return;
-  }
-  const float lo = q.qmin - q.zero_point, hi = q.qmax - q.zero_point;
-  for (size_t i = 0; i < n; i++) {
-    float v = (mnv3_apply_act (in[i], act) * mul + add) / q.scale;
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    out[i] = mnv3_round_even (v) * q.scale;
-  }
-}
-
-void
-mnv3_f32_quant__ref (const float *in, float *out,
-    const struct mnv3_quant_params *p)
-{
-  switch (p->act) {
-    case MNV3_ACT_RELU:
-      quant_loop (in, out, p->n, MNV3_ACT_RELU, p->mul, p->add, p->q);
-      break;
-    case MNV3_ACT_HSWISH:
-      quant_loop (in, out, p->n, MNV3_ACT_HSWISH, p->mul, p->add, p->q);
-      break;
-    case MNV3_ACT_HSIGMOID:
-      quant_loop (in, out, p->n, MNV3_ACT_HSIGMOID, p->mul, p->add, p->q);
-      break;
-    default:
-      quant_loop (in, out, p->n, MNV3_ACT_NONE, p->mul, p->add, p->q);
-      break;
-  }
-}
-
-void
-mnv3_f32_add__ref (const float *a, const float *b, float *out,
-    const struct mnv3_add_params *p)
-{
-  for (size_t i = 0; i < p->n; i++)
-    out[i] = mnv3_fake_quant (a[i] + b[i], &p->q);
-}
-
-void
-mnv3_f32_cscale__ref (const float *in, float *out,
-    const struct mnv3_cscale_params *p)
-{
-  for (size_t m = 0; m < p->m; m++)
-    for (size_t c = 0; c < p->c; c++)
-      out[m * p->c + c] = mnv3_fake_quant (in[m * p->c + c] * p->scale[c],
-          &p->q);
-}
+#define QUANT_FN(op) mnv3_f32_##op##__ref
+#include "quant-tmpl.h"
 
 void
 mnv3_f32_qgap__ref (const float *in, float *out,

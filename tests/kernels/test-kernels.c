@@ -779,6 +779,133 @@ test_act (const struct variant *v, const struct variant *ref)
 }
 
 /* ------------------------------------------------------------------ */
+/* activation-quantization emulation: element-wise, so every variant must
+ * give the reference's bits exactly */
+
+static void
+check_exact (const struct variant *v, const char *shape, const float *got,
+    const float *want, size_t n)
+{
+  n_checked++;
+  for (size_t i = 0; i < n; i++)
+    if (bits (got[i]) != bits (want[i])) {
+      n_failures++;
+      if (n_failures <= MAX_FAILURES)
+        printf ("FAIL %s (%s) %s: index %zu: got %.9g want %.9g (not the "
+            "same bits)\n", v->fname, v->op, shape, i, got[i], want[i]);
+      return;
+    }
+}
+
+/* A uint8 or int8 grid; scale 0 means "no rounding" (kernels.h). */
+static struct mnv3_qgrid
+test_grid (int i)
+{
+  static const float scales[] = { 0.0235294f, 0.1f, 1.0f / 128, 0.0f };
+  struct mnv3_qgrid q;
+  q.scale = scales[i % 4];
+  if (i % 3 == 2) {
+    q.qmin = -128.0f;
+    q.qmax = 127.0f;
+    q.zero_point = (float) ((i * 37) % 200 - 100);
+  } else {
+    q.qmin = 0.0f;
+    q.qmax = 255.0f;
+    q.zero_point = (float) ((i * 53) % 256);
+  }
+  return q;
+}
+
+/* Values spread over the grid, with exact ties (k + 0.5) * scale and values
+ * beyond both ends. */
+static void
+fill_grid (float *x, size_t n, const struct mnv3_qgrid *q)
+{
+  float s = q->scale > 0.0f ? q->scale : 0.05f;
+  for (size_t i = 0; i < n; i++) {
+    float k = (float) rng_range (0, 400) - 200.0f;
+    x[i] = i % 3 == 0 ? (k + 0.5f) * s : k * s + (float) (rng_range (0,
+            1000)) * 1e-3f * s;
+  }
+}
+
+static void
+test_quant (const struct variant *v, const struct variant *ref)
+{
+  static const size_t ns[] = { 1, 3, 7, 8, 9, 16, 31, 33, 100, 1001 };
+  char shape[120];
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (int g = 0; g < 8; g++) {
+      struct mnv3_quant_params p = { 0 };
+      p.n = ns[a];
+      p.act = (enum mnv3_act) (g % 4);
+      p.mul = g % 2 ? 1.0f : 1.0f / 6.0f;
+      p.add = g % 2 ? 0.0f : 3.0f;
+      p.q = test_grid (g + (int) a);
+      snprintf (shape, sizeof shape, "n=%zu act=%s mul=%g add=%g scale=%g "
+          "zp=%g", p.n, act_name (p.act), p.mul, p.add, p.q.scale,
+          p.q.zero_point);
+      float *x = galloc (p.n);
+      fill_grid (x, p.n, &p.q);
+      float *want = galloc (p.n), *got = gdup (x, p.n);
+      ((mnv3_quant_fn) ref->fn) (x, want, &p);
+      set_current (v, shape);
+      ((mnv3_quant_fn) v->fn) (got, got, &p);   /* in place */
+      check_exact (v, shape, got, want, p.n);
+      gfree_all ();
+    }
+}
+
+static void
+test_add (const struct variant *v, const struct variant *ref)
+{
+  static const size_t ns[] = { 1, 5, 8, 17, 64, 999 };
+  char shape[100];
+  for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+    for (int g = 0; g < 6; g++) {
+      struct mnv3_add_params p = { ns[a], test_grid (g) };
+      snprintf (shape, sizeof shape, "n=%zu scale=%g zp=%g", p.n, p.q.scale,
+          p.q.zero_point);
+      float *x = galloc (p.n), *y = galloc (p.n);
+      fill_grid (x, p.n, &p.q);
+      fill_grid (y, p.n, &p.q);
+      float *want = galloc (p.n), *got = galloc (p.n);
+      ((mnv3_add_fn) ref->fn) (x, y, want, &p);
+      set_current (v, shape);
+      ((mnv3_add_fn) v->fn) (x, y, got, &p);
+      check_exact (v, shape, got, want, p.n);
+      gfree_all ();
+    }
+}
+
+static void
+test_cscale (const struct variant *v, const struct variant *ref)
+{
+  static const size_t cs[] = { 1, 8, 15, 16, 72, 961 };
+  char shape[100];
+  for (size_t a = 0; a < sizeof cs / sizeof cs[0]; a++)
+    for (int g = 0; g < 4; g++) {
+      struct mnv3_cscale_params p = { 0 };
+      p.m = (size_t) (1 + g * 3);
+      p.c = cs[a];
+      p.q = test_grid (g + 1);
+      size_t n = p.m * p.c;
+      snprintf (shape, sizeof shape, "m=%zu c=%zu scale=%g", p.m, p.c,
+          p.q.scale);
+      float *x = galloc (n), *sc = galloc (p.c);
+      fill_grid (x, n, &p.q);
+      fill_uniform (sc, p.c, 0.0f, 1.0f);
+      p.scale = sc;
+      float *want = galloc (n), *got = gdup (x, n);
+      ((mnv3_cscale_fn) ref->fn) (x, want, &p);
+      set_current (v, shape);
+      ((mnv3_cscale_fn) v->fn) (got, got, &p);  /* in place */
+      check_exact (v, shape, got, want, n);
+      gfree_all ();
+    }
+}
+
+/* ------------------------------------------------------------------ */
 /* dispatch guard */
 
 static int guard_failures;
@@ -1214,6 +1341,12 @@ main (int argc, char **argv)
       test_gap (v, ref);
     else if (strcmp (v->op, "act") == 0)
       test_act (v, ref);
+    else if (strcmp (v->op, "quant") == 0)
+      test_quant (v, ref);
+    else if (strcmp (v->op, "add") == 0)
+      test_add (v, ref);
+    else if (strcmp (v->op, "cscale") == 0)
+      test_cscale (v, ref);
     else {
       printf ("FAIL %s: unknown op %s\n", v->fname, v->op);
       n_failures++;
