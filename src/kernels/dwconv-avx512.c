@@ -161,5 +161,108 @@ border_pixel (const float *in, float *out,
         ky1, kx0, kx1, 1, (__mmask16) ((1u << (c - cb)) - 1u));
 }
 
+/* Small maps (7x7, 14x14: mostly border columns) go channel block by
+ * channel block: the block's input rows are copied once into a zero-padded
+ * tile in L1 (so no tap is ever clipped), its K*K weight vectors are loaded
+ * once, and every output pixel then takes all K*K taps from the tile, 8
+ * pixels per weight vector. */
+#define SMALL_MAX_OW 16
+#define SMALL_TILE_FLOATS (24 * 1024 / 4)       /* 24 KiB of L1 */
+
+/* PX pixels of output row oy: t is the tile (pw columns, 16 floats each),
+ * its row 0 is input row r0. */
+static ALWAYS_INLINE void
+small_pixels (const float *t, size_t pw, const __m512 * wv, __m512 b,
+    float *o, size_t ostride, enum mnv3_act act, const int K, const int S,
+    const int PX, const int tail, __mmask16 mask)
+{
+  __m512 acc[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < PX; i++)
+    acc[i] = b;
+#pragma GCC unroll 5
+  for (int ky = 0; ky < K; ky++)
+#pragma GCC unroll 5
+    for (int kx = 0; kx < K; kx++) {
+      __m512 w = wv[ky * K + kx];
+#pragma GCC unroll 8
+      for (int i = 0; i < PX; i++)
+        acc[i] = _mm512_fmadd_ps (_mm512_load_ps (t + ((size_t) ky * pw +
+                    (size_t) (i * S + kx)) * 16), w, acc[i]);
+    }
+#pragma GCC unroll 8
+  for (int i = 0; i < PX; i++)
+    STORE (o + (size_t) i * ostride, act16 (acc[i], act));
+}
+
+static ALWAYS_INLINE void
+small_block (const float *in, float *out, const struct mnv3_dwconv_params *p,
+    size_t cb, float *t, long r0, size_t ph, size_t pw, const int K,
+    const int S, const int tail, __mmask16 mask)
+{
+  const size_t c = p->c;
+  /* the padded tile: rows r0 .. r0 + ph, columns -pad_left .. */
+  for (size_t y = 0; y < ph; y++) {
+    long iy = r0 + (long) y;
+    for (size_t x = 0; x < pw; x++) {
+      long ix = (long) x - p->pad_left;
+      __m512 v = _mm512_setzero_ps ();
+      if (iy >= 0 && iy < (long) p->ih && ix >= 0 && ix < (long) p->iw)
+        v = LOAD (in + ((size_t) iy * p->iw + (size_t) ix) * c + cb);
+      _mm512_store_ps (t + (y * pw + x) * 16, v);
+    }
+  }
+  __m512 wv[25];
+#pragma GCC unroll 25
+  for (int j = 0; j < K * K; j++)
+    wv[j] = LOAD (p->w + (size_t) j * c + cb);
+  const __m512 b = LOAD (p->bias + cb);
+  for (size_t oy = p->oy0; oy < p->oy1; oy++) {
+    const float *trow = t + ((size_t) ((long) oy * S - p->pad_top - r0) * pw)
+        * 16;
+    float *o = out + oy * p->ow * c + cb;
+    size_t ox = 0;
+    for (; ox + 8 <= p->ow; ox += 8)
+      small_pixels (trow + ox * S * 16, pw, wv, b, o + ox * c, c, p->act, K,
+          S, 8, tail, mask);
+    switch (p->ow - ox) {
+#define SMALL_REST(px) case px: \
+        small_pixels (trow + ox * S * 16, pw, wv, b, o + ox * c, c, p->act, \
+            K, S, px, tail, mask); break;
+        SMALL_REST (7) SMALL_REST (6) SMALL_REST (5) SMALL_REST (4)
+        SMALL_REST (3) SMALL_REST (2) SMALL_REST (1)
+#undef SMALL_REST
+      default:
+        break;
+    }
+  }
+}
+
+/* Returns FALSE (nothing done) when the map is not small. */
+static ALWAYS_INLINE int
+dwconv_small (const float *in, float *out, const struct mnv3_dwconv_params *p,
+    const int K, const int S)
+{
+  if (p->ow > SMALL_MAX_OW || p->oy1 <= p->oy0)
+    return 0;
+  long r0 = (long) p->oy0 * S - p->pad_top;
+  size_t ph = (p->oy1 - p->oy0 - 1) * S + K;
+  size_t pw = (p->ow - 1) * S + K;
+  if (ph * pw * 16 > SMALL_TILE_FLOATS)
+    return 0;
+  float t[SMALL_TILE_FLOATS] __attribute__ ((aligned (64)));
+  const size_t c = p->c;
+  size_t cb = 0;
+  for (; cb + 16 <= c; cb += 16)
+    small_block (in, out, p, cb, t, r0, ph, pw, K, S, 0, 0xffff);
+  if (c - cb == 8)
+    small_block (in, out, p, cb, t, r0, ph, pw, K, S, 2, 0xff);
+  else if (cb < c)
+    small_block (in, out, p, cb, t, r0, ph, pw, K, S, 1,
+        (__mmask16) ((1u << (c - cb)) - 1u));
+  return 1;
+}
+
+#define DWCONV_SMALL dwconv_small
 #define DWCONV_FN mnv3_f32_dwconv__avx512
 #include "dwconv-driver.h"

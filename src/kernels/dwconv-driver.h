@@ -7,12 +7,18 @@
  * interior_pixels () and border_pixel () with its own vectors and
  * ALWAYS_INLINE; DWCONV_FN names the kernel. Splits each output row into
  * the border columns (taps clipped) and the interior (8-, 4- and 1-pixel
- * tiles), and instantiates the four k / stride cases with constants.
+ * tiles), and instantiates the four k / stride cases with constants. An
+ * ISA file may define DWCONV_SMALL (in, out, p, K, S): a path tried first,
+ * which returns nonzero when it handled the call.
  */
 static ALWAYS_INLINE void
 dwconv_rows (const float *in, float *out, const struct mnv3_dwconv_params *p,
     const int K, const int S)
 {
+#ifdef DWCONV_SMALL
+  if (DWCONV_SMALL (in, out, p, K, S))
+    return;
+#endif
   /* interior columns: ox * S - pad_left >= 0 and
    * ox * S - pad_left + K - 1 <= iw - 1 */
   long lo = p->pad_left > 0 ? (p->pad_left + S - 1) / S : 0;
