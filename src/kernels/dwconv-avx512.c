@@ -166,6 +166,8 @@ border_pixel (const float *in, float *out,
  * tile in L1 (so no tap is ever clipped), its K*K weight vectors are loaded
  * once, and every output pixel then takes all K*K taps from the tile, 8
  * pixels per weight vector. */
+/* wider maps measured slower this way (test-kernels --bench: 112x112x64
+ * s2 68 -> 111 us with the limit at 64), stride 2 above all */
 #define SMALL_MAX_OW 16
 #define SMALL_TILE_FLOATS (24 * 1024 / 4)       /* 24 KiB of L1 */
 
@@ -230,7 +232,7 @@ small_block (const float *in, float *out, const struct mnv3_dwconv_params *p,
         small_pixels (trow + ox * S * 16, pw, wv, b, o + ox * c, c, p->act, \
             K, S, px, tail, mask); break;
         SMALL_REST (7) SMALL_REST (6) SMALL_REST (5) SMALL_REST (4)
-        SMALL_REST (3) SMALL_REST (2) SMALL_REST (1)
+            SMALL_REST (3) SMALL_REST (2) SMALL_REST (1)
 #undef SMALL_REST
       default:
         break;
@@ -238,28 +240,33 @@ small_block (const float *in, float *out, const struct mnv3_dwconv_params *p,
   }
 }
 
-/* Returns FALSE (nothing done) when the map is not small. */
+/* Returns FALSE (nothing done) when the map is not small. Output rows go in
+ * chunks whose padded tile fits SMALL_TILE_FLOATS. */
 static ALWAYS_INLINE int
 dwconv_small (const float *in, float *out, const struct mnv3_dwconv_params *p,
     const int K, const int S)
 {
-  if (p->ow > SMALL_MAX_OW || p->oy1 <= p->oy0)
-    return 0;
-  long r0 = (long) p->oy0 * S - p->pad_top;
-  size_t ph = (p->oy1 - p->oy0 - 1) * S + K;
   size_t pw = (p->ow - 1) * S + K;
-  if (ph * pw * 16 > SMALL_TILE_FLOATS)
+  size_t max_ph = SMALL_TILE_FLOATS / (pw * 16);
+  if (p->ow > SMALL_MAX_OW || max_ph < (size_t) K)
     return 0;
-  float t[SMALL_TILE_FLOATS] __attribute__ ((aligned (64)));
+  size_t chunk = (max_ph - K) / S + 1;  /* output rows per tile */
+  float t[SMALL_TILE_FLOATS] __attribute__((aligned (64)));
   const size_t c = p->c;
-  size_t cb = 0;
-  for (; cb + 16 <= c; cb += 16)
-    small_block (in, out, p, cb, t, r0, ph, pw, K, S, 0, 0xffff);
-  if (c - cb == 8)
-    small_block (in, out, p, cb, t, r0, ph, pw, K, S, 2, 0xff);
-  else if (cb < c)
-    small_block (in, out, p, cb, t, r0, ph, pw, K, S, 1,
-        (__mmask16) ((1u << (c - cb)) - 1u));
+  struct mnv3_dwconv_params q = *p;
+  for (q.oy0 = p->oy0; q.oy0 < p->oy1; q.oy0 = q.oy1) {
+    q.oy1 = p->oy1 - q.oy0 < chunk ? p->oy1 : q.oy0 + chunk;
+    long r0 = (long) q.oy0 * S - p->pad_top;
+    size_t ph = (q.oy1 - q.oy0 - 1) * S + K;
+    size_t cb = 0;
+    for (; cb + 16 <= c; cb += 16)
+      small_block (in, out, &q, cb, t, r0, ph, pw, K, S, 0, 0xffff);
+    if (c - cb == 8)
+      small_block (in, out, &q, cb, t, r0, ph, pw, K, S, 2, 0xff);
+    else if (cb < c)
+      small_block (in, out, &q, cb, t, r0, ph, pw, K, S, 1,
+          (__mmask16) ((1u << (c - cb)) - 1u));
+  }
   return 1;
 }
 
