@@ -324,8 +324,10 @@ struct _GstMnv3Classify
   gint *comp_ids;               /* num_classes */
   gfloat *comp_scores;          /* num_classes */
   gint comp_width, comp_height;
-  GstMnv3OverlayBlender *blender;       /* comp prepared for blending */
+  GstMnv3OverlayCanvas *canvas; /* drawn straight into frames when blending */
+  gboolean canvas_refused;      /* the format needs comp + GStreamer's blend */
   const gchar **overlay_labels; /* num_classes, scratch */
+  gfloat *overlay_scores;       /* num_classes, scratch */
 };
 
 #define gst_mnv3_classify_parent_class parent_class
@@ -491,7 +493,8 @@ static void
 gst_mnv3_classify_clear_overlay (GstMnv3Classify * self)
 {
   g_clear_pointer (&self->comp, gst_video_overlay_composition_unref);
-  g_clear_pointer (&self->blender, gst_mnv3_overlay_blender_free);
+  g_clear_pointer (&self->canvas, gst_mnv3_overlay_canvas_free);
+  self->canvas_refused = FALSE;
   self->comp_n = 0;
   self->comp_width = self->comp_height = 0;
 }
@@ -826,6 +829,7 @@ gst_mnv3_classify_free_model (GstMnv3Classify * self)
   g_clear_pointer (&self->comp_ids, g_free);
   g_clear_pointer (&self->comp_scores, g_free);
   g_clear_pointer (&self->overlay_labels, g_free);
+  g_clear_pointer (&self->overlay_scores, g_free);
   self->num_classes = 0;
   gst_mnv3_classify_reset_result (self);
 }
@@ -1289,30 +1293,56 @@ gst_mnv3_classify_overlay_is_current (GstMnv3Classify * self, gint width,
   return TRUE;
 }
 
-/* Attaches @comp, or blends it: with *@blender (made on first use) when
- * @blender is given and the format allows, else with GStreamer's blender. */
 static void
-gst_mnv3_classify_apply_overlay (GstMnv3Classify * self,
-    GstVideoOverlayComposition * comp, GstVideoFrame * frame,
-    GstMnv3OverlayBlender ** blender)
+gst_mnv3_classify_check_downstream (GstMnv3Classify * self)
 {
   if (G_UNLIKELY (self->check_downstream)) {
     self->attach_overlay = gst_mnv3_classify_downstream_takes_overlay (self);
     self->check_downstream = FALSE;
   }
-  if (self->attach_overlay) {
-    gst_buffer_add_video_overlay_composition_meta (frame->buffer, comp);
-    return;
-  }
-  if (blender && *blender == NULL)
-    *blender = gst_mnv3_overlay_blender_new (comp, &frame->info);
-  if (blender && *blender && gst_mnv3_overlay_blender_blend (*blender, frame))
-    return;
-  gst_video_overlay_composition_blend (comp, frame);
 }
 
-/* Full frame: the top-k list in the top-left corner, rendered again only
- * when the drawn text (labels, scores to 0.1%) or the frame size changes. */
+/* Attaches @comp, or blends it with GStreamer's blender. */
+static void
+gst_mnv3_classify_apply_overlay (GstMnv3Classify * self,
+    GstVideoOverlayComposition * comp, GstVideoFrame * frame)
+{
+  gst_mnv3_classify_check_downstream (self);
+  if (self->attach_overlay)
+    gst_buffer_add_video_overlay_composition_meta (frame->buffer, comp);
+  else
+    gst_video_overlay_composition_blend (comp, frame);
+}
+
+/* Blends the full-frame overlay with the canvas (made on first use), which
+ * redraws only the lines whose text changed. FALSE: the format needs a
+ * composition and GStreamer's blender. */
+static gboolean
+gst_mnv3_classify_draw_canvas (GstMnv3Classify * self, GstVideoFrame * frame)
+{
+  guint i, n = self->res_n[0];
+
+  if (self->canvas == NULL && !self->canvas_refused) {
+    self->canvas = gst_mnv3_overlay_canvas_new (&frame->info);
+    self->canvas_refused = self->canvas == NULL;
+    GST_DEBUG_OBJECT (self, "overlay: %s", self->canvas ? "drawn directly" :
+        "composition blended by GStreamer");
+  }
+  if (self->canvas == NULL)
+    return FALSE;
+  for (i = 0; i < n; i++) {
+    self->overlay_labels[i] = self->class_labels[self->res_ids[i]];
+    self->overlay_scores[i] = (gfloat) self->res_scores[i];
+  }
+  gst_mnv3_overlay_canvas_set (self->canvas, self->overlay_labels,
+      self->overlay_scores, n);
+  return gst_mnv3_overlay_canvas_blend (self->canvas, frame);
+}
+
+/* Full frame: the top-k list in the top-left corner. Blended: drawn on the
+ * canvas. Attached (or a format the canvas does not take): a composition,
+ * rendered again only when the drawn text (labels, scores to 0.1%) or the
+ * frame size changes. */
 static void
 gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
 {
@@ -1322,9 +1352,11 @@ gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
 
   if (self->res_n_rois == 0)
     return;
+  gst_mnv3_classify_check_downstream (self);
+  if (!self->attach_overlay && gst_mnv3_classify_draw_canvas (self, frame))
+    return;
   if (!gst_mnv3_classify_overlay_is_current (self, width, height)) {
     g_clear_pointer (&self->comp, gst_video_overlay_composition_unref);
-    g_clear_pointer (&self->blender, gst_mnv3_overlay_blender_free);
     for (i = 0; i < self->res_n[0]; i++) {
       self->overlay_labels[i] = self->class_labels[self->res_ids[i]];
       self->comp_ids[i] = self->res_ids[i];
@@ -1338,7 +1370,7 @@ gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
   }
 
   if (self->comp)
-    gst_mnv3_classify_apply_overlay (self, self->comp, frame, &self->blender);
+    gst_mnv3_classify_apply_overlay (self, self->comp, frame);
 }
 
 /* Regions: the top-1 label of each classified region at its box's top-left
@@ -1376,7 +1408,7 @@ gst_mnv3_classify_draw_roi_overlay (GstMnv3Classify * self,
     }
   }
   if (comp) {
-    gst_mnv3_classify_apply_overlay (self, comp, frame, NULL);
+    gst_mnv3_classify_apply_overlay (self, comp, frame);
     gst_video_overlay_composition_unref (comp);
   }
 }
@@ -1538,6 +1570,7 @@ gst_mnv3_classify_start (GstBaseTransform * trans)
   self->comp_ids = g_new0 (gint, n);
   self->comp_scores = g_new0 (gfloat, n);
   self->overlay_labels = g_new0 (const gchar *, n + 1);
+  self->overlay_scores = g_new0 (gfloat, n);
   self->pp = gst_mnv3_preprocess_new ();
   gst_mnv3_classify_reset_result (self);
 

@@ -72,6 +72,14 @@ draw_text (guint8 * img, gint stride, gint w, gint h, gint x, gint y,
   }
 }
 
+/* text height about frame_height / 24, at least 8 px: integer font scale */
+static gint
+overlay_scale (gint frame_height)
+{
+  return MAX (1, (MAX (8, frame_height / 24) + GST_MNV3_FONT_HEIGHT / 2) /
+      GST_MNV3_FONT_HEIGHT);
+}
+
 /**
  * gst_mnv3_overlay_score_permille:
  * @score: a score, 0..1 (clamped)
@@ -115,9 +123,7 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
     return NULL;
   g_return_val_if_fail (labels != NULL && scores != NULL, NULL);
 
-  /* text height about frame_height / 24, at least 8 px: integer font scale */
-  scale = MAX (1, (MAX (8, frame_height / 24) + GST_MNV3_FONT_HEIGHT / 2) /
-      GST_MNV3_FONT_HEIGHT);
+  scale = overlay_scale (frame_height);
   pad = 3 * scale;
   line_h = (GST_MNV3_FONT_HEIGHT + 2) * scale;
 
@@ -159,165 +165,322 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
   return comp;
 }
 
-/* A composition's one rectangle, prepared for blending into frames of one
- * 8-bit format without alpha: per colour component, the samples the
- * rectangle covers at the component's subsampling, as 255 - alpha and
- * alpha * value, so that blending a frame is one multiply-add per sample
- * (gst_video_overlay_composition_blend unpacks, blends and packs every row
- * of every frame). As with GStreamer's packers, a subsampled chroma sample
- * is blended with the pixel at the top-left of its block, when that pixel is
- * inside the rectangle. */
+/* The full-frame overlay drawn straight into frames of one 8-bit format
+ * without alpha, for the element's blending path. The picture is the one
+ * gst_mnv3_overlay_render makes with a %NULL box (same layout, font and
+ * colours), but it is kept as a coverage mask, one byte per pixel of the box
+ * (0: box, 1: text), and the two colours are prepared once per format, per
+ * colour component, as 255 - alpha and alpha * value: a new text redraws only
+ * the lines whose text changed, and no composition, conversion to the
+ * frame's format or blend table is made per redraw. Blending is one table
+ * look-up per sample: the blended value for each coverage and frame value,
+ * tabulated once per format. As with GStreamer's
+ * packers, a subsampled chroma sample is blended with the colour of the
+ * pixel at the top-left of its block. */
 typedef struct
 {
-  gint plane, offset, pstride;
-  gint x0, y0, w, h;            /* in samples of the component */
-  guint8 *ia;                   /* 255 - alpha, w * h */
-  guint16 *pv;                  /* alpha * value, w * h */
-} BlendComp;
+  gint plane, offset, pstride, ws, hs;
+  /* [coverage << 8 | d]: (d (255 - alpha) + alpha value) / 255, rounded,
+   * with the box's (coverage 0) and the text's (1) colour */
+  guint8 lut[2 * 256];
+} CanvasComp;
 
-struct _GstMnv3OverlayBlender
+struct _GstMnv3OverlayCanvas
 {
   GstVideoFormat format;
   gint width, height;
-  BlendComp comp[3];
+  gint scale, pad, line_h;
+  gint cap;                     /* characters kept per line: more are clipped */
+  CanvasComp comp[3];
+  guint n_lines, lines_alloc;
+  gchar *lines;                 /* the drawn text, lines_alloc x (cap + 1) */
+  gchar *next;                  /* a line being formatted, cap + 1 */
+  gint w, h;                    /* the box; 0 x 0 when nothing is drawn */
+  guint8 *mask;                 /* w x h */
+  gsize mask_alloc;
+  guint64 redrawn_lines;
 };
 
-/**
- * gst_mnv3_overlay_blender_new:
- * @comp: a composition of one unscaled rectangle (gst_mnv3_overlay_render)
- * @info: the format of the frames it will be blended into
- *
- * Returns: (transfer full) (nullable): a blender, or %NULL when the format
- * is not one it handles (alpha formats, GRAY8, anything not 8 bits per
- * component): use gst_video_overlay_composition_blend then.
- */
-GstMnv3OverlayBlender *
-gst_mnv3_overlay_blender_new (GstVideoOverlayComposition * comp,
-    const GstVideoInfo * info)
-{
-  const GstVideoFormatInfo *finfo = info->finfo;
-  GstVideoOverlayRectangle *rect;
-  GstMnv3OverlayBlender *b;
-  GstVideoMeta *vmeta;
-  GstBuffer *pixels;
-  GstMapInfo map;
-  gint rx, ry;
-  guint rw, rh;
-  gboolean yuv = GST_VIDEO_FORMAT_INFO_IS_YUV (finfo);
-  /* byte of alpha and of components 0, 1, 2 in a rectangle pixel: AYUV, or
-   * GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB (BGRA / ARGB in memory) */
+/* byte of alpha and of components 0, 1, 2 in a rectangle pixel: AYUV, or
+ * GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB (BGRA / ARGB in memory) */
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  const gint rgb_bytes[4] = { 3, 2, 1, 0 };
+static const gint rgb_bytes[4] = { 3, 2, 1, 0 };
 #else
-  const gint rgb_bytes[4] = { 0, 1, 2, 3 };
+static const gint rgb_bytes[4] = { 0, 1, 2, 3 };
 #endif
-  const gint yuv_bytes[4] = { 0, 1, 2, 3 };
+static const gint yuv_bytes[4] = { 0, 1, 2, 3 };
+
+/* The box and text colours in the frame's components, converted by
+ * GStreamer as gst_video_overlay_composition_blend converts a rectangle. */
+static gboolean
+canvas_colours (GstMnv3OverlayCanvas * c, gboolean yuv)
+{
+  GstVideoOverlayRectangle *rect;
+  GstVideoMeta *vmeta;
+  GstBuffer *buf, *pixels;
+  GstMapInfo map;
   const gint *pb = yuv ? yuv_bytes : rgb_bytes;
+  gboolean ok = FALSE;
 
-  g_return_val_if_fail (comp != NULL && info != NULL, NULL);
+  buf = gst_buffer_new_allocate (NULL, 2 * 4, NULL);
+  gst_buffer_add_video_meta (buf, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, 2, 1);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  put_pixel (map.data, 0, BG_ALPHA);
+  put_pixel (map.data + 4, TEXT_LEVEL, 255);
+  gst_buffer_unmap (buf, &map);
+  rect = gst_video_overlay_rectangle_new_raw (buf, 0, 0, 2, 1,
+      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+  gst_buffer_unref (buf);
 
-  if (gst_video_overlay_composition_n_rectangles (comp) != 1)
-    return NULL;
-  if (GST_VIDEO_FORMAT_INFO_HAS_ALPHA (finfo)
-      || GST_VIDEO_FORMAT_INFO_IS_COMPLEX (finfo)
-      || GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)
-      || !(yuv || GST_VIDEO_FORMAT_INFO_IS_RGB (finfo))
-      || GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo) != 3)
-    return NULL;
-  for (gint k = 0; k < 3; k++)
-    if (GST_VIDEO_FORMAT_INFO_DEPTH (finfo, k) != 8
-        || GST_VIDEO_FORMAT_INFO_SHIFT (finfo, k) != 0)
-      return NULL;
-
-  rect = gst_video_overlay_composition_get_rectangle (comp, 0);
-  if (!gst_video_overlay_rectangle_get_render_rectangle (rect, &rx, &ry, &rw,
-          &rh) || rw == 0 || rh == 0 || rx < 0 || ry < 0
-      || rx + (gint) rw > GST_VIDEO_INFO_WIDTH (info)
-      || ry + (gint) rh > GST_VIDEO_INFO_HEIGHT (info))
-    return NULL;
   pixels = yuv ?
       gst_video_overlay_rectangle_get_pixels_unscaled_ayuv (rect,
       GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE) :
       gst_video_overlay_rectangle_get_pixels_unscaled_argb (rect,
       GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
   vmeta = pixels ? gst_buffer_get_video_meta (pixels) : NULL;
-  if (vmeta == NULL || vmeta->width != rw || vmeta->height != rh)
-    return NULL;
-  if (!gst_buffer_map (pixels, &map, GST_MAP_READ))
-    return NULL;
+  if (vmeta && vmeta->width == 2 && gst_buffer_map (pixels, &map, GST_MAP_READ)) {
+    for (gint m = 0; m < 2; m++) {
+      const guint8 *p = map.data + vmeta->offset[0] + 4 * m;
+      guint a = p[pb[0]];
 
-  b = g_new0 (GstMnv3OverlayBlender, 1);
-  b->format = GST_VIDEO_INFO_FORMAT (info);
-  b->width = GST_VIDEO_INFO_WIDTH (info);
-  b->height = GST_VIDEO_INFO_HEIGHT (info);
-  for (gint k = 0; k < 3; k++) {
-    BlendComp *c = &b->comp[k];
-    gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, k);
-    gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, k);
+      for (gint k = 0; k < 3; k++) {
+        guint pv = a * p[pb[1 + k]] + 128;
 
-    c->plane = GST_VIDEO_FORMAT_INFO_PLANE (finfo, k);
-    c->offset = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, k);
-    c->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, k);
-    /* the samples whose first pixel is inside */
-    c->x0 = (rx + (1 << ws) - 1) >> ws;
-    c->y0 = (ry + (1 << hs) - 1) >> hs;
-    c->w = MAX (((rx + (gint) rw - 1) >> ws) - c->x0 + 1, 0);
-    c->h = MAX (((ry + (gint) rh - 1) >> hs) - c->y0 + 1, 0);
-    c->ia = g_new (guint8, (gsize) c->w * c->h);
-    c->pv = g_new (guint16, (gsize) c->w * c->h);
-    for (gint y = 0; y < c->h; y++) {
-      gint py = ((c->y0 + y) << hs) - ry;
-      const guint8 *row = map.data + vmeta->offset[0] +
-          (gsize) py * vmeta->stride[0];
-      for (gint x = 0; x < c->w; x++) {
-        gint px = ((c->x0 + x) << ws) - rx;
-        const guint8 *p = row + 4 * px;
-        guint a = p[pb[0]];
-
-        c->ia[(gsize) y * c->w + x] = 255 - a;
-        c->pv[(gsize) y * c->w + x] = a * p[pb[1 + k]];
+        for (guint d = 0; d < 256; d++) {
+          /* t / 255 rounded, exact for t < 65536 + 255 */
+          guint t = d * (255 - a) + pv;
+          c->comp[k].lut[m * 256 + d] = (t + (t >> 8)) >> 8;
+        }
       }
     }
+    gst_buffer_unmap (pixels, &map);
+    ok = TRUE;
   }
-  gst_buffer_unmap (pixels, &map);
-  return b;
+  gst_video_overlay_rectangle_unref (rect);
+  return ok;
 }
 
 /**
- * gst_mnv3_overlay_blender_blend:
- * @b: a blender
- * @frame: a writable frame of the format @b was made for
+ * gst_mnv3_overlay_canvas_new:
+ * @info: the format of the frames it will draw into
  *
- * Blends the rectangle into @frame: d = (d (255 - a) + a v) / 255, rounded.
+ * Returns: (transfer full) (nullable): an empty canvas, or %NULL when the
+ * format is not one it handles (alpha formats, GRAY8, anything not 8 bits
+ * per component): render a composition and blend it with GStreamer then.
+ */
+GstMnv3OverlayCanvas *
+gst_mnv3_overlay_canvas_new (const GstVideoInfo * info)
+{
+  const GstVideoFormatInfo *finfo;
+  GstMnv3OverlayCanvas *c;
+  gboolean yuv;
+
+  g_return_val_if_fail (info != NULL && info->finfo != NULL, NULL);
+  finfo = info->finfo;
+  yuv = GST_VIDEO_FORMAT_INFO_IS_YUV (finfo);
+
+  if (GST_VIDEO_FORMAT_INFO_HAS_ALPHA (finfo)
+      || GST_VIDEO_FORMAT_INFO_IS_COMPLEX (finfo)
+      || GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)
+      || !(yuv || GST_VIDEO_FORMAT_INFO_IS_RGB (finfo))
+      || GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo) != 3
+      || GST_VIDEO_INFO_WIDTH (info) <= 0 || GST_VIDEO_INFO_HEIGHT (info) <= 0)
+    return NULL;
+  for (gint k = 0; k < 3; k++)
+    if (GST_VIDEO_FORMAT_INFO_DEPTH (finfo, k) != 8
+        || GST_VIDEO_FORMAT_INFO_SHIFT (finfo, k) != 0)
+      return NULL;
+
+  c = g_new0 (GstMnv3OverlayCanvas, 1);
+  c->format = GST_VIDEO_INFO_FORMAT (info);
+  c->width = GST_VIDEO_INFO_WIDTH (info);
+  c->height = GST_VIDEO_INFO_HEIGHT (info);
+  c->scale = overlay_scale (c->height);
+  c->pad = 3 * c->scale;
+  c->line_h = (GST_MNV3_FONT_HEIGHT + 2) * c->scale;
+  /* cap characters already make the box as wide as the frame */
+  c->cap = c->width / (GST_MNV3_FONT_WIDTH * c->scale) + 1;
+  c->next = g_malloc (c->cap + 1);
+  for (gint k = 0; k < 3; k++) {
+    CanvasComp *cc = &c->comp[k];
+
+    cc->plane = GST_VIDEO_FORMAT_INFO_PLANE (finfo, k);
+    cc->offset = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, k);
+    cc->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, k);
+    cc->ws = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, k);
+    cc->hs = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, k);
+  }
+  if (!canvas_colours (c, yuv)) {
+    gst_mnv3_overlay_canvas_free (c);
+    return NULL;
+  }
+  return c;
+}
+
+/* Sets the font pixels of the string s at (x, y) in the w x h mask. */
+static void
+canvas_draw_text (GstMnv3OverlayCanvas * c, gint x, gint y, const gchar * s)
+{
+  const gint scale = c->scale;
+
+  for (; *s && x < c->w; s++, x += GST_MNV3_FONT_WIDTH * scale) {
+    guchar ch = (guchar) * s;
+    if (ch < GST_MNV3_FONT_FIRST || ch > GST_MNV3_FONT_LAST)
+      ch = '?';
+    const guchar *glyph = gst_mnv3_font[ch - GST_MNV3_FONT_FIRST];
+    for (gint gy = 0; gy < GST_MNV3_FONT_HEIGHT; gy++) {
+      guchar bits = glyph[gy];
+      if (!bits)
+        continue;
+      for (gint dy = 0; dy < scale; dy++) {
+        gint py = y + gy * scale + dy;
+        if (py < 0 || py >= c->h)
+          continue;
+        guint8 *row = c->mask + (gsize) py * c->w;
+        for (gint gx = 0; gx < GST_MNV3_FONT_WIDTH; gx++) {
+          if (!(bits & (0x80 >> gx)))
+            continue;
+          gint px0 = MAX (x + gx * scale, 0);
+          gint px1 = MIN (x + (gx + 1) * scale, c->w);
+          if (px1 > px0)
+            memset (row + px0, 1, px1 - px0);
+        }
+      }
+    }
+  }
+}
+
+/* Clears line i's band of the mask and draws its text. */
+static void
+canvas_draw_line (GstMnv3OverlayCanvas * c, guint i)
+{
+  gint y = c->pad + (gint) i * c->line_h;
+  gint y0 = CLAMP (y, 0, c->h);
+  gint y1 = CLAMP (y + GST_MNV3_FONT_HEIGHT * c->scale, 0, c->h);
+
+  if (y1 > y0)
+    memset (c->mask + (gsize) y0 * c->w, 0, (gsize) (y1 - y0) * c->w);
+  canvas_draw_text (c, c->pad, y, c->lines + (gsize) i * (c->cap + 1));
+  c->redrawn_lines++;
+}
+
+/**
+ * gst_mnv3_overlay_canvas_set:
+ * @c: a canvas
+ * @labels: (array length=n): the labels, best first
+ * @scores: (array length=n): their scores, 0..1
+ * @n: number of results; 0 draws nothing
+ *
+ * Sets the text to draw, as gst_mnv3_overlay_render with a %NULL box would
+ * draw it. Only lines whose text changed are drawn again (all of them when
+ * the box changes size); once the canvas has held @n lines of the longest
+ * text it is given, this allocates nothing.
+ *
+ * Returns: the number of lines drawn again (0: the picture is unchanged).
+ */
+guint
+gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
+    const gchar * const *labels, const gfloat * scores, guint n)
+{
+  const gsize ls = c->cap + 1;
+  gint max_chars = 0, w, h;
+  gboolean relayout;
+  guint64 before = c->redrawn_lines;
+
+  g_return_val_if_fail (c != NULL, 0);
+  g_return_val_if_fail (n == 0 || (labels != NULL && scores != NULL), 0);
+
+  if (n > c->lines_alloc) {
+    c->lines_alloc = MAX (n, 2 * c->lines_alloc);
+    c->lines = g_realloc (c->lines, c->lines_alloc * ls);
+  }
+
+  /* the new lines' width first: it decides whether the box keeps its size */
+  for (guint i = 0; i < n; i++) {
+    gint pm = gst_mnv3_overlay_score_permille (scores[i]);
+    gint len = g_snprintf (c->next, ls, "%s %d.%d%%",
+        labels[i] ? labels[i] : "?", pm / 10, pm % 10);
+
+    max_chars = MAX (max_chars, MIN (len, c->cap));
+  }
+  if (n == 0) {
+    w = h = 0;
+  } else {
+    w = MIN (max_chars * GST_MNV3_FONT_WIDTH * c->scale + 2 * c->pad, c->width);
+    h = MIN (c->line_h * (gint) n - 2 * c->scale + 2 * c->pad, c->height);
+  }
+  relayout = w != c->w || h != c->h || n != c->n_lines;
+  if (relayout) {
+    gsize size = (gsize) w * h;
+
+    if (size > c->mask_alloc) {
+      g_free (c->mask);
+      c->mask = g_malloc (size);
+      c->mask_alloc = size;
+    }
+    c->w = w;
+    c->h = h;
+    c->n_lines = n;
+    memset (c->mask, 0, size);
+  }
+
+  for (guint i = 0; i < n; i++) {
+    gchar *line = c->lines + i * ls;
+    gint pm = gst_mnv3_overlay_score_permille (scores[i]);
+
+    g_snprintf (c->next, ls, "%s %d.%d%%", labels[i] ? labels[i] : "?",
+        pm / 10, pm % 10);
+    if (!relayout && strcmp (line, c->next) == 0)
+      continue;
+    memcpy (line, c->next, ls);
+    canvas_draw_line (c, i);
+  }
+  return (guint) (c->redrawn_lines - before);
+}
+
+/**
+ * gst_mnv3_overlay_canvas_blend:
+ * @c: a canvas
+ * @frame: a writable frame of the format @c was made for
+ *
+ * Blends the box and text into @frame: d = (d (255 - a) + a v) / 255,
+ * rounded.
  *
  * Returns: %FALSE (and leaves @frame alone) if @frame's format or size is
- * not the one @b was made for.
+ * not the one @c was made for.
  */
 gboolean
-gst_mnv3_overlay_blender_blend (GstMnv3OverlayBlender * b,
-    GstVideoFrame * frame)
+gst_mnv3_overlay_canvas_blend (GstMnv3OverlayCanvas * c, GstVideoFrame * frame)
 {
-  g_return_val_if_fail (b != NULL && frame != NULL, FALSE);
+  g_return_val_if_fail (c != NULL && frame != NULL, FALSE);
 
-  if (GST_VIDEO_FRAME_FORMAT (frame) != b->format
-      || GST_VIDEO_FRAME_WIDTH (frame) != b->width
-      || GST_VIDEO_FRAME_HEIGHT (frame) != b->height)
+  if (GST_VIDEO_FRAME_FORMAT (frame) != c->format
+      || GST_VIDEO_FRAME_WIDTH (frame) != c->width
+      || GST_VIDEO_FRAME_HEIGHT (frame) != c->height)
     return FALSE;
+  if (c->w == 0 || c->h == 0)
+    return TRUE;
   for (gint k = 0; k < 3; k++) {
-    const BlendComp *c = &b->comp[k];
-    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, c->plane);
-    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, c->plane);
-    const gint ps = c->pstride;
+    const CanvasComp *cc = &c->comp[k];
+    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, cc->plane);
+    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, cc->plane);
+    const gint ps = cc->pstride, ws = cc->ws;
+    /* the samples whose top-left pixel is inside the box */
+    const gint sw = ((c->w - 1) >> ws) + 1;
+    const gint sh = ((c->h - 1) >> cc->hs) + 1;
+    const guint8 *lut = cc->lut;
 
-    for (gint y = 0; y < c->h; y++) {
-      guint8 *d = data + (gsize) (c->y0 + y) * stride + c->x0 * ps + c->offset;
-      const guint8 *ia = c->ia + (gsize) y * c->w;
-      const guint16 *pv = c->pv + (gsize) y * c->w;
+    for (gint y = 0; y < sh; y++) {
+      guint8 *d = data + (gsize) y * stride + cc->offset;
+      const guint8 *m = c->mask + (gsize) (y << cc->hs) * c->w;
 
-      for (gint x = 0; x < c->w; x++) {
-        /* t / 255 rounded, exact for t < 65536 + 255 */
-        guint t = d[x * ps] * ia[x] + pv[x] + 128;
-        d[x * ps] = (t + (t >> 8)) >> 8;
+      if (ps == 1 && ws == 0) {
+        for (gint x = 0; x < sw; x++)
+          d[x] = lut[(m[x] << 8) | d[x]];
+      } else {
+        for (gint x = 0; x < sw; x++)
+          d[x * ps] = lut[(m[x << ws] << 8) | d[x * ps]];
       }
     }
   }
@@ -325,13 +488,12 @@ gst_mnv3_overlay_blender_blend (GstMnv3OverlayBlender * b,
 }
 
 void
-gst_mnv3_overlay_blender_free (GstMnv3OverlayBlender * b)
+gst_mnv3_overlay_canvas_free (GstMnv3OverlayCanvas * c)
 {
-  if (b == NULL)
+  if (c == NULL)
     return;
-  for (gint k = 0; k < 3; k++) {
-    g_free (b->comp[k].ia);
-    g_free (b->comp[k].pv);
-  }
-  g_free (b);
+  g_free (c->lines);
+  g_free (c->next);
+  g_free (c->mask);
+  g_free (c);
 }
