@@ -172,18 +172,51 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
  * (0: box, 1: text), and the two colours are prepared once per format, per
  * colour component, as 255 - alpha and alpha * value: a new text redraws only
  * the lines whose text changed, and no composition, conversion to the
- * frame's format or blend table is made per redraw. Blending is one table
- * look-up per sample: the blended value for each coverage and frame value,
- * tabulated once per format. As with GStreamer's
+ * frame's format or blend table is made per redraw. For blending, each
+ * plane keeps a copy of the mask in its own byte layout (the coverage of the
+ * sample each byte belongs to), updated for the rows a redraw touched, so
+ * that a frame row is blended 16 bytes at a time with one formula and the
+ * per-byte constants of the plane's pixel pattern; the few bytes at the
+ * right edge go through a per-component table. As with GStreamer's
  * packers, a subsampled chroma sample is blended with the colour of the
  * pixel at the top-left of its block. */
 typedef struct
 {
   gint plane, offset, pstride, ws, hs;
+  guint ia[2];                  /* 255 - alpha: box, text */
+  guint pv[2];                  /* alpha * value: box, text */
   /* [coverage << 8 | d]: (d (255 - alpha) + alpha value) / 255, rounded,
    * with the box's (coverage 0) and the text's (1) colour */
   guint8 lut[2 * 256];
 } CanvasComp;
+
+#if defined(__GNUC__) && (__GNUC__ >= 9 || defined(__clang__))
+/* GCC / clang vector extensions: SSE2 on baseline x86-64, NEON on arm64 */
+#define CANVAS_VEC 16
+typedef guint8 CanvasU8x16 __attribute__((vector_size (16)));
+typedef guint16 CanvasU16x16 __attribute__((vector_size (32)));
+#else
+#define CANVAS_VEC 0
+#endif
+/* a multiple of 16 and of every pixel stride (1 to 4 bytes) */
+#define CANVAS_PERIOD 48
+
+typedef struct
+{
+  gint hs;                      /* vertical subsampling of its components */
+  gint rows;                    /* plane rows the box covers */
+  gint n_vec;                   /* bytes of a row blended 16 at a time */
+  gint8 comp_of[CANVAS_PERIOD]; /* component of byte x % PERIOD, -1: none */
+  gint16 pixel_of[CANVAS_PERIOD];       /* its pixel in the period, -1: none */
+  gint period_pixels;           /* pixels a period of bytes spans */
+  /* per byte x % PERIOD, modulo 2^16: the blend of the byte d with coverage
+   * m is t = d (ia0 + m dia) + pv0 + m dpv, d' = (t + (t >> 8)) >> 8
+   * (pv0 includes the 128 that rounds); bytes of no component: d' = d */
+  guint16 ia0[CANVAS_PERIOD], dia[CANVAS_PERIOD];
+  guint16 pv0[CANVAS_PERIOD], dpv[CANVAS_PERIOD];
+  guint8 *mask;                 /* rows x n_vec, coverage of each byte */
+  gsize mask_alloc;
+} CanvasPlane;
 
 struct _GstMnv3OverlayCanvas
 {
@@ -192,6 +225,9 @@ struct _GstMnv3OverlayCanvas
   gint scale, pad, line_h;
   gint cap;                     /* characters kept per line: more are clipped */
   CanvasComp comp[3];
+  gint n_planes;
+  CanvasPlane planes[GST_VIDEO_MAX_PLANES];
+  gint dirty_y0, dirty_y1;      /* mask rows drawn since the planes' copies */
   guint n_lines, lines_alloc;
   gchar *lines;                 /* the drawn text, lines_alloc x (cap + 1) */
   gchar *next;                  /* a line being formatted, cap + 1 */
@@ -247,6 +283,8 @@ canvas_colours (GstMnv3OverlayCanvas * c, gboolean yuv)
       for (gint k = 0; k < 3; k++) {
         guint pv = a * p[pb[1 + k]] + 128;
 
+        c->comp[k].ia[m] = 255 - a;
+        c->comp[k].pv[m] = a * p[pb[1 + k]];
         for (guint d = 0; d < 256; d++) {
           /* t / 255 rounded, exact for t < 65536 + 255 */
           guint t = d * (255 - a) + pv;
@@ -315,7 +353,88 @@ gst_mnv3_overlay_canvas_new (const GstVideoInfo * info)
     gst_mnv3_overlay_canvas_free (c);
     return NULL;
   }
+  c->n_planes = GST_VIDEO_FORMAT_INFO_N_PLANES (finfo);
+  for (gint p = 0; p < c->n_planes; p++) {
+    CanvasPlane *cp = &c->planes[p];
+
+    for (gint x = 0; x < CANVAS_PERIOD; x++) {
+      cp->comp_of[x] = -1;
+      cp->pixel_of[x] = -1;
+      cp->ia0[x] = 255;
+      cp->dia[x] = cp->dpv[x] = 0;
+      cp->pv0[x] = 128;
+      for (gint k = 0; k < 3; k++) {
+        const CanvasComp *cc = &c->comp[k];
+
+        if (cc->plane != p || x % cc->pstride != cc->offset)
+          continue;
+        cp->hs = cc->hs;
+        cp->comp_of[x] = k;
+        cp->pixel_of[x] = (x / cc->pstride) << cc->ws;
+        cp->period_pixels = (CANVAS_PERIOD / cc->pstride) << cc->ws;
+        cp->ia0[x] = cc->ia[0];
+        cp->dia[x] = (guint16) (cc->ia[1] - cc->ia[0]);
+        cp->pv0[x] = cc->pv[0] + 128;
+        cp->dpv[x] = (guint16) (cc->pv[1] - cc->pv[0]);
+      }
+    }
+  }
   return c;
+}
+
+/* After a change of the box's size: the planes' rows and vector widths. */
+static void
+canvas_layout_planes (GstMnv3OverlayCanvas * c)
+{
+  for (gint p = 0; p < c->n_planes; p++) {
+    CanvasPlane *cp = &c->planes[p];
+    gint common = G_MAXINT;
+    gsize size;
+
+    for (gint k = 0; k < 3; k++) {
+      const CanvasComp *cc = &c->comp[k];
+
+      /* bytes below samples x pstride all belong to samples in the box */
+      if (cc->plane == p)
+        common = MIN (common, (((c->w - 1) >> cc->ws) + 1) * cc->pstride);
+    }
+    cp->rows = c->h > 0 ? ((c->h - 1) >> cp->hs) + 1 : 0;
+    cp->n_vec = c->w > 0 && CANVAS_VEC > 0 ? common / 16 * 16 : 0;
+    size = (gsize) cp->rows * cp->n_vec;
+    if (size > cp->mask_alloc) {
+      g_free (cp->mask);
+      cp->mask = g_malloc (size);
+      cp->mask_alloc = size;
+    }
+  }
+}
+
+/* Copies mask rows y0..y1 - 1 into the planes' byte layouts. */
+static void
+canvas_update_planes (GstMnv3OverlayCanvas * c, gint y0, gint y1)
+{
+  for (gint p = 0; p < c->n_planes; p++) {
+    CanvasPlane *cp = &c->planes[p];
+    gint r1 = MIN (((y1 - 1) >> cp->hs) + 1, cp->rows);
+
+    for (gint r = y0 >> cp->hs; r < r1; r++) {
+      const guint8 *src = c->mask + (gsize) (r << cp->hs) * c->w;
+      guint8 *dst = cp->mask + (gsize) r * cp->n_vec;
+
+      if (cp->period_pixels == CANVAS_PERIOD && cp->pixel_of[1] == 1) {
+        /* one byte per pixel: the mask row itself */
+        memcpy (dst, src, cp->n_vec);
+        continue;
+      }
+      for (gint x0 = 0; x0 < cp->n_vec; x0 += CANVAS_PERIOD) {
+        gint n = MIN (CANVAS_PERIOD, cp->n_vec - x0);
+
+        for (gint x = 0; x < n; x++)
+          dst[x0 + x] = cp->pixel_of[x] < 0 ? 0 : src[cp->pixel_of[x]];
+        src += cp->period_pixels;
+      }
+    }
+  }
 }
 
 /* Sets the font pixels of the string s at (x, y) in the w x h mask. */
@@ -363,6 +482,8 @@ canvas_draw_line (GstMnv3OverlayCanvas * c, guint i)
     memset (c->mask + (gsize) y0 * c->w, 0, (gsize) (y1 - y0) * c->w);
   canvas_draw_text (c, c->pad, y, c->lines + (gsize) i * (c->cap + 1));
   c->redrawn_lines++;
+  c->dirty_y0 = MIN (c->dirty_y0, y0);
+  c->dirty_y1 = MAX (c->dirty_y1, y1);
 }
 
 /**
@@ -422,8 +543,12 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
     c->w = w;
     c->h = h;
     c->n_lines = n;
-    memset (c->mask, 0, size);
+    if (size > 0)
+      memset (c->mask, 0, size);
+    canvas_layout_planes (c);
   }
+  c->dirty_y0 = relayout ? 0 : G_MAXINT;
+  c->dirty_y1 = relayout ? h : 0;
 
   for (guint i = 0; i < n; i++) {
     gchar *line = c->lines + i * ls;
@@ -436,6 +561,8 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
     memcpy (line, c->next, ls);
     canvas_draw_line (c, i);
   }
+  if (c->dirty_y1 > c->dirty_y0)
+    canvas_update_planes (c, c->dirty_y0, c->dirty_y1);
   return (guint) (c->redrawn_lines - before);
 }
 
@@ -461,26 +588,49 @@ gst_mnv3_overlay_canvas_blend (GstMnv3OverlayCanvas * c, GstVideoFrame * frame)
     return FALSE;
   if (c->w == 0 || c->h == 0)
     return TRUE;
-  for (gint k = 0; k < 3; k++) {
-    const CanvasComp *cc = &c->comp[k];
-    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, cc->plane);
-    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, cc->plane);
-    const gint ps = cc->pstride, ws = cc->ws;
-    /* the samples whose top-left pixel is inside the box */
-    const gint sw = ((c->w - 1) >> ws) + 1;
-    const gint sh = ((c->h - 1) >> cc->hs) + 1;
-    const guint8 *lut = cc->lut;
+  for (gint p = 0; p < c->n_planes; p++) {
+    const CanvasPlane *cp = &c->planes[p];
+    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
+    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
 
-    for (gint y = 0; y < sh; y++) {
-      guint8 *d = data + (gsize) y * stride + cc->offset;
-      const guint8 *m = c->mask + (gsize) (y << cc->hs) * c->w;
+    for (gint y = 0; y < cp->rows; y++) {
+      guint8 *d = data + (gsize) y * stride;
 
-      if (ps == 1 && ws == 0) {
-        for (gint x = 0; x < sw; x++)
-          d[x] = lut[(m[x] << 8) | d[x]];
-      } else {
-        for (gint x = 0; x < sw; x++)
-          d[x * ps] = lut[(m[x << ws] << 8) | d[x * ps]];
+#if CANVAS_VEC
+      const guint8 *m = cp->mask + (gsize) y * cp->n_vec;
+
+      for (gint x = 0; x < cp->n_vec; x += 16) {
+        const gint o = x % CANVAS_PERIOD;
+        CanvasU8x16 dv, mv;
+        CanvasU16x16 ia0, dia, pv0, dpv, dw, mw, t;
+
+        memcpy (&dv, d + x, 16);
+        memcpy (&mv, m + x, 16);
+        memcpy (&ia0, cp->ia0 + o, 32);
+        memcpy (&dia, cp->dia + o, 32);
+        memcpy (&pv0, cp->pv0 + o, 32);
+        memcpy (&dpv, cp->dpv + o, 32);
+        dw = __builtin_convertvector (dv, CanvasU16x16);
+        mw = __builtin_convertvector (mv, CanvasU16x16);
+        /* t / 255 rounded, exact for t < 65536 */
+        t = dw * (ia0 + mw * dia) + pv0 + mw * dpv;
+        t = (t + (t >> 8)) >> 8;
+        dv = __builtin_convertvector (t, CanvasU8x16);
+        memcpy (d + x, &dv, 16);
+      }
+#endif
+      /* the rest of the row, sample by sample */
+      for (gint k = 0; k < 3; k++) {
+        const CanvasComp *cc = &c->comp[k];
+        const gint ps = cc->pstride, ws = cc->ws;
+        const gint sw = ((c->w - 1) >> ws) + 1;
+        const guint8 *mrow = c->mask + (gsize) (y << cc->hs) * c->w;
+        guint8 *dc = d + cc->offset;
+
+        if (cc->plane != p)
+          continue;
+        for (gint x = (cp->n_vec - cc->offset + ps - 1) / ps; x < sw; x++)
+          dc[x * ps] = cc->lut[(mrow[x << ws] << 8) | dc[x * ps]];
       }
     }
   }
@@ -495,5 +645,7 @@ gst_mnv3_overlay_canvas_free (GstMnv3OverlayCanvas * c)
   g_free (c->lines);
   g_free (c->next);
   g_free (c->mask);
+  for (gint p = 0; p < GST_VIDEO_MAX_PLANES; p++)
+    g_free (c->planes[p].mask);
   g_free (c);
 }
