@@ -171,7 +171,7 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
  * colours), but it is kept as a coverage mask, one byte per pixel of the box
  * (0: box, 1: text), and the two colours are prepared once per format, per
  * colour component, as 255 - alpha and alpha * value: a new text redraws only
- * the lines whose text changed, and no composition, conversion to the
+ * the character cells whose text changed, and no composition, conversion to the
  * frame's format or blend table is made per redraw. For blending, each
  * plane keeps a copy of the mask in its own byte layout (the coverage of the
  * sample each byte belongs to), updated for the rows a redraw touched, so
@@ -227,7 +227,8 @@ struct _GstMnv3OverlayCanvas
   CanvasComp comp[3];
   gint n_planes;
   CanvasPlane planes[GST_VIDEO_MAX_PLANES];
-  gint dirty_y0, dirty_y1;      /* mask rows drawn since the planes' copies */
+  /* the part of the mask drawn since the planes' copies were made */
+  gint dirty_x0, dirty_x1, dirty_y0, dirty_y1;
   guint n_lines, lines_alloc;
   gchar *lines;                 /* the drawn text, lines_alloc x (cap + 1) */
   gchar *next;                  /* a line being formatted, cap + 1 */
@@ -409,13 +410,18 @@ canvas_layout_planes (GstMnv3OverlayCanvas * c)
   }
 }
 
-/* Copies mask rows y0..y1 - 1 into the planes' byte layouts. */
+/* Copies the mask's pixels x0..x1 - 1 of rows y0..y1 - 1 (at least) into
+ * the planes' byte layouts. */
 static void
-canvas_update_planes (GstMnv3OverlayCanvas * c, gint y0, gint y1)
+canvas_update_planes (GstMnv3OverlayCanvas * c, gint x0, gint x1, gint y0,
+    gint y1)
 {
   for (gint p = 0; p < c->n_planes; p++) {
     CanvasPlane *cp = &c->planes[p];
     gint r1 = MIN (((y1 - 1) >> cp->hs) + 1, cp->rows);
+    /* whole periods of bytes */
+    gint q0 = x0 / cp->period_pixels;
+    gint q1 = (x1 + cp->period_pixels - 1) / cp->period_pixels;
 
     for (gint r = y0 >> cp->hs; r < r1; r++) {
       const guint8 *src = c->mask + (gsize) (r << cp->hs) * c->w;
@@ -423,67 +429,91 @@ canvas_update_planes (GstMnv3OverlayCanvas * c, gint y0, gint y1)
 
       if (cp->period_pixels == CANVAS_PERIOD && cp->pixel_of[1] == 1) {
         /* one byte per pixel: the mask row itself */
-        memcpy (dst, src, cp->n_vec);
+        if (MIN (x1, cp->n_vec) > x0)
+          memcpy (dst + x0, src + x0, MIN (x1, cp->n_vec) - x0);
         continue;
       }
-      for (gint x0 = 0; x0 < cp->n_vec; x0 += CANVAS_PERIOD) {
-        gint n = MIN (CANVAS_PERIOD, cp->n_vec - x0);
+      for (gint q = q0; q < q1 && q * CANVAS_PERIOD < cp->n_vec; q++) {
+        const guint8 *s = src + q * cp->period_pixels;
+        guint8 *d = dst + q * CANVAS_PERIOD;
+        gint n = MIN (CANVAS_PERIOD, cp->n_vec - q * CANVAS_PERIOD);
 
         for (gint x = 0; x < n; x++)
-          dst[x0 + x] = cp->pixel_of[x] < 0 ? 0 : src[cp->pixel_of[x]];
-        src += cp->period_pixels;
+          d[x] = cp->pixel_of[x] < 0 ? 0 : s[cp->pixel_of[x]];
       }
     }
   }
 }
 
-/* Sets the font pixels of the string s at (x, y) in the w x h mask. */
+/* Sets the font pixels of the character ch at (x, y) in the w x h mask. */
 static void
-canvas_draw_text (GstMnv3OverlayCanvas * c, gint x, gint y, const gchar * s)
+canvas_draw_char (GstMnv3OverlayCanvas * c, gint x, gint y, guchar ch)
 {
   const gint scale = c->scale;
+  const guchar *glyph;
 
-  for (; *s && x < c->w; s++, x += GST_MNV3_FONT_WIDTH * scale) {
-    guchar ch = (guchar) * s;
-    if (ch < GST_MNV3_FONT_FIRST || ch > GST_MNV3_FONT_LAST)
-      ch = '?';
-    const guchar *glyph = gst_mnv3_font[ch - GST_MNV3_FONT_FIRST];
-    for (gint gy = 0; gy < GST_MNV3_FONT_HEIGHT; gy++) {
-      guchar bits = glyph[gy];
-      if (!bits)
+  if (ch < GST_MNV3_FONT_FIRST || ch > GST_MNV3_FONT_LAST)
+    ch = '?';
+  glyph = gst_mnv3_font[ch - GST_MNV3_FONT_FIRST];
+  for (gint gy = 0; gy < GST_MNV3_FONT_HEIGHT; gy++) {
+    guchar bits = glyph[gy];
+    if (!bits)
+      continue;
+    for (gint dy = 0; dy < scale; dy++) {
+      gint py = y + gy * scale + dy;
+      if (py < 0 || py >= c->h)
         continue;
-      for (gint dy = 0; dy < scale; dy++) {
-        gint py = y + gy * scale + dy;
-        if (py < 0 || py >= c->h)
+      guint8 *row = c->mask + (gsize) py * c->w;
+      for (gint gx = 0; gx < GST_MNV3_FONT_WIDTH; gx++) {
+        if (!(bits & (0x80 >> gx)))
           continue;
-        guint8 *row = c->mask + (gsize) py * c->w;
-        for (gint gx = 0; gx < GST_MNV3_FONT_WIDTH; gx++) {
-          if (!(bits & (0x80 >> gx)))
-            continue;
-          gint px0 = MAX (x + gx * scale, 0);
-          gint px1 = MIN (x + (gx + 1) * scale, c->w);
-          if (px1 > px0)
-            memset (row + px0, 1, px1 - px0);
-        }
+        gint px0 = MAX (x + gx * scale, 0);
+        gint px1 = MIN (x + (gx + 1) * scale, c->w);
+        if (px1 > px0)
+          memset (row + px0, 1, px1 - px0);
       }
     }
   }
 }
 
-/* Clears line i's band of the mask and draws its text. */
+/* Draws the text text of line i over the text old (%NULL: a cleared line):
+ * only the character cells that differ are cleared and drawn again. */
 static void
-canvas_draw_line (GstMnv3OverlayCanvas * c, guint i)
+canvas_draw_line (GstMnv3OverlayCanvas * c, guint i, const gchar * old,
+    const gchar * text)
 {
+  const gint cw = GST_MNV3_FONT_WIDTH * c->scale;
   gint y = c->pad + (gint) i * c->line_h;
   gint y0 = CLAMP (y, 0, c->h);
   gint y1 = CLAMP (y + GST_MNV3_FONT_HEIGHT * c->scale, 0, c->h);
+  gsize lo = old ? strlen (old) : 0, ln = strlen (text);
+  gint xa = G_MAXINT, xb = 0;
 
-  if (y1 > y0)
-    memset (c->mask + (gsize) y0 * c->w, 0, (gsize) (y1 - y0) * c->w);
-  canvas_draw_text (c, c->pad, y, c->lines + (gsize) i * (c->cap + 1));
+  for (gsize j = 0; j < MAX (lo, ln); j++) {
+    gint x = c->pad + (gint) j * cw;
+    gint x1 = MIN (x + cw, c->w);
+    gchar co = j < lo ? old[j] : 0;
+    gchar cn = j < ln ? text[j] : 0;
+
+    if (x >= c->w)
+      break;
+    if (old && co == cn)
+      continue;
+    if (old)
+      for (gint py = y0; py < y1; py++)
+        memset (c->mask + (gsize) py * c->w + x, 0, x1 - x);
+    if (cn)
+      canvas_draw_char (c, x, y, (guchar) cn);
+    xa = MIN (xa, x);
+    xb = MAX (xb, x1);
+  }
   c->redrawn_lines++;
-  c->dirty_y0 = MIN (c->dirty_y0, y0);
-  c->dirty_y1 = MAX (c->dirty_y1, y1);
+  if (xb > xa && y1 > y0) {
+    c->dirty_x0 = MIN (c->dirty_x0, xa);
+    c->dirty_x1 = MAX (c->dirty_x1, xb);
+    c->dirty_y0 = MIN (c->dirty_y0, y0);
+    c->dirty_y1 = MAX (c->dirty_y1, y1);
+  }
 }
 
 /**
@@ -494,8 +524,9 @@ canvas_draw_line (GstMnv3OverlayCanvas * c, guint i)
  * @n: number of results; 0 draws nothing
  *
  * Sets the text to draw, as gst_mnv3_overlay_render with a %NULL box would
- * draw it. Only lines whose text changed are drawn again (all of them when
- * the box changes size); once the canvas has held @n lines of the longest
+ * draw it. Only lines whose text changed are drawn again, and in them only
+ * the character cells that changed (everything when the box changes size);
+ * once the canvas has held @n lines of the longest
  * text it is given, this allocates nothing.
  *
  * Returns: the number of lines drawn again (0: the picture is unchanged).
@@ -547,6 +578,8 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
       memset (c->mask, 0, size);
     canvas_layout_planes (c);
   }
+  c->dirty_x0 = relayout ? 0 : G_MAXINT;
+  c->dirty_x1 = relayout ? w : 0;
   c->dirty_y0 = relayout ? 0 : G_MAXINT;
   c->dirty_y1 = relayout ? h : 0;
 
@@ -558,11 +591,12 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
         pm / 10, pm % 10);
     if (!relayout && strcmp (line, c->next) == 0)
       continue;
+    canvas_draw_line (c, i, relayout ? NULL : line, c->next);
     memcpy (line, c->next, ls);
-    canvas_draw_line (c, i);
   }
-  if (c->dirty_y1 > c->dirty_y0)
-    canvas_update_planes (c, c->dirty_y0, c->dirty_y1);
+  if (c->dirty_y1 > c->dirty_y0 && c->dirty_x1 > c->dirty_x0)
+    canvas_update_planes (c, c->dirty_x0, c->dirty_x1, c->dirty_y0,
+        c->dirty_y1);
   return (guint) (c->redrawn_lines - before);
 }
 

@@ -169,9 +169,10 @@ test_blend (void)
 /* The element's canvas (gst_mnv3_overlay_canvas_*) against GStreamer's
  * gst_video_overlay_composition_blend of gst_mnv3_overlay_render on random
  * frames, through a sequence of texts that the canvas draws incrementally
- * (one score changes, lines are added, a label is wider than the frame, no
- * lines): formats with alpha and GRAY8 are refused; elsewhere every sample
- * agrees within MAX_DIFF (the two round differently), samples whose block
+ * (one score changes, a line gets shorter or longer in a box of the same
+ * size, lines are added, a label is wider than the frame, no lines): formats
+ * with alpha and GRAY8 are refused; elsewhere every sample agrees within
+ * MAX_DIFF (the two round differently), samples whose block
  * misses the rectangle are untouched, and only the lines whose text changed
  * are drawn again (on frames wide enough to show the change). */
 #define MAX_DIFF 1
@@ -196,6 +197,8 @@ static const struct
   {3, {0, 2, 1}, {0.900f, 0.0635f, 0.01f}, 2},
   {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.1f, 0.05f, 0.001f}, 5},
   {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.1f, 0.05f, 0.0f}, 1},
+  {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.09f, 0.05f, 0.0f}, 1},    /* shorter */
+  {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.1f, 0.05f, 0.0f}, 1},     /* longer */
   {5, {0, 1, 2, 3, 5}, {0.5f, 0.2f, 0.1f, 0.05f, 0.0f}, -1},
   {1, {3}, {0.999f}, 1},
   {0, {0}, {0}, 0},
