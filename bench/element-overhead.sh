@@ -26,8 +26,8 @@
 #               identity) / N, a MEAN per frame that also counts GstBaseTransform, frame mapping
 #               and preemption (a separate run without the debug log)
 # With BASE_BUILD_DIR (a build of another tree, which must also have the mnv3classify-perf
-# category), each round runs the element of both builds, alternating, and the table has a row per
-# build: an A/B comparison with the same statistic. The bare figures come from BUILD_DIR.
+# category), each round runs the element of both builds (A B in odd rounds, B A in even ones),
+# and the table has a row per build: an A/B comparison with the same statistic. The bare figures come from BUILD_DIR.
 #
 # BUILD_DIR (default ./build) must hold gst/libgstmnv3.so, src/mnv3 and
 # tests/preprocess/bench-preprocess. Full-size random-weight models come from
@@ -148,8 +148,13 @@ for r in $(seq "$ROUNDS"); do
   for m in $MODELS; do
     M=$MODEL_DIR/$m.safetensors
     for c in $CROPS; do
-      i=0
-      for b in $BUILDS; do
+      # alternate the order of the builds from round to round
+      order="0 1"
+      [ $((r % 2)) = 0 ] && order="1 0"
+      for i in $order; do
+        [ "$i" = 1 ] && [ -z "$BASE" ] && continue
+        b=$BUILD
+        [ "$i" = 1 ] && b=$BASE
         key=$m.$c.$i
         elem="mnv3classify model-file=$M mode=$MODE overlay=$OVERLAY threads=1 crop-mode=$c"
         # shellcheck disable=SC2086
@@ -166,7 +171,6 @@ for r in $(seq "$ROUNDS"); do
           awk -v a="$te" -v b="$ti" -v n="$FRAMES" 'BEGIN { printf "%.4f\n", (a - b) * 1000 / n }' \
               >>"$WORK/$key.wall"
         fi
-        i=$((i + 1))
       done
       "$MNV3" bench "$M" --threads 1 --runs "$RUNS" --warmup 20 | field median_ms \
           >>"$WORK/$m.$c.infer"
