@@ -17,6 +17,8 @@
 #  The table shows the median over the rounds of each per-round median, so both sides are
 #  medians, and:
 #    overhead = element / bare - 1                      (the issue 6 target: < 5%)
+#    round_overhead = the range over the rounds of element / bare - 1 within one round: how
+#               noisy the run was (on a busy machine the bare figures move by 10% or more)
 #    added    = median over frames of (total - preprocess - forward), over bare: the element's own
 #               work (top-k, messages, metas, overlay, bookkeeping), without the cache effects
 #    pp / fwd = the element's preprocess and forward medians: the same library calls as the bare
@@ -181,8 +183,8 @@ for r in $(seq "$ROUNDS"); do
   echo "   round $r done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
-printf '%-5s %-6s %-11s %9s %8s %8s %8s %8s %8s %8s %9s %8s %8s\n' build model crop element_ms \
-  pp_ms fwd_ms added_ms bare_pp bare_fwd bare_ms overhead added wall_ms
+printf '%-5s %-6s %-11s %9s %8s %8s %8s %8s %8s %8s %9s %8s %15s %8s\n' build model crop \
+  element_ms pp_ms fwd_ms added_ms bare_pp bare_fwd bare_ms overhead added round_overhead wall_ms
 for m in $MODELS; do
   for c in $CROPS; do
     i=0
@@ -197,10 +199,14 @@ for m in $MODELS; do
       [ -f "$WORK/$key.wall" ] && w=$(median <"$WORK/$key.wall")
       bi=$(median <"$WORK/$m.$c.infer")
       bp=$(median <"$WORK/$m.$c.pp")
+      # the range of the per-round overheads (element and bare of the same round)
+      rr=$(paste -d' ' "$WORK/$key.c1" "$WORK/$m.$c.infer" "$WORK/$m.$c.pp" |
+        awk '{ print ($1 / ($2 + $3) - 1) * 100 }' | sort -g |
+        awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%+.0f..%+.0f%%", lo, hi }')
       awk -v n="$name" -v m="$m" -v c="$c" -v e="$e" -v pp="$pp" -v fw="$fw" -v own="$own" \
-          -v bi="$bi" -v bp="$bp" -v w="$w" 'BEGIN { b = bi + bp;
-        printf "%-5s %-6s %-11s %9.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %+8.1f%% %+7.1f%% %8s\n",
-          n, m, c, e, pp, fw, own, bp, bi, b, (e / b - 1) * 100, own / b * 100, w }'
+          -v bi="$bi" -v bp="$bp" -v w="$w" -v rr="$rr" 'BEGIN { b = bi + bp;
+        printf "%-5s %-6s %-11s %9.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %+8.1f%% %+7.1f%% %15s %8s\n",
+          n, m, c, e, pp, fw, own, bp, bi, b, (e / b - 1) * 100, own / b * 100, rr, w }'
       i=$((i + 1))
     done
   done
