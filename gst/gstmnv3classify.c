@@ -64,6 +64,16 @@
  *   being classified; EOS lets the worker finish (at most one inference) and
  *   posts that result; READY and NULL join the worker.
  *
+ * Per-frame time: with the debug category `mnv3classify-perf` at DEBUG
+ * (`GST_DEBUG=mnv3classify-perf:5`) each frame logs, in nanoseconds, the
+ * time spent in the element's per-frame function (`total`, from entry to
+ * return) and its parts: `preprocess` and `forward` (the model, with
+ * softmax; sync mode only), `classify-other` (top-k, smoothing, messages and
+ * statistics; in async mode the hand-over to the worker), `meta`, `overlay`
+ * and `rest`. bench/element-overhead.sh compares their medians with bare
+ * inference and preprocessing. The clock is read only while the category is
+ * at DEBUG.
+ *
  * `MNV3_TEST_DELAY_US` (environment, read when the element starts) slows
  * every forward pass down by that many microseconds. It exists for the
  * tests only (a model slower than the stream) and is logged as a warning.
@@ -107,6 +117,8 @@
 #include "gstmnv3preprocess.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_debug);
+/* per-frame time split, logged at DEBUG level (bench/element-overhead.sh) */
+GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_perf_debug);
 #define GST_CAT_DEFAULT gst_mnv3_classify_debug
 
 #define DEFAULT_MODEL_NAME "mnv3-default.safetensors"
@@ -209,6 +221,8 @@ typedef struct
   GstClockTime pts;             /* and its PTS */
   guint64 generation;           /* stale when != the element's */
   gint64 inference_us;          /* preprocessing + forward passes */
+  GstClockTime preprocess_ns;   /* sync, with timing on: preprocessing ... */
+  GstClockTime forward_ns;      /* ... and forward passes + softmax */
 } GstMnv3Job;
 
 #define N_JOBS 4                /* filling, pending, running, done */
@@ -324,8 +338,12 @@ struct _GstMnv3Classify
   gint *comp_ids;               /* num_classes */
   gfloat *comp_scores;          /* num_classes */
   gint comp_width, comp_height;
-  GstMnv3OverlayBlender *blender;       /* comp prepared for blending */
+  GstMnv3OverlayCanvas *canvas; /* drawn straight into frames when blending */
+  gboolean canvas_refused;      /* the format needs comp + GStreamer's blend */
   const gchar **overlay_labels; /* num_classes, scratch */
+  gfloat *overlay_scores;       /* num_classes, scratch */
+
+  gboolean timing;              /* mnv3classify-perf debug at DEBUG or more */
 };
 
 #define gst_mnv3_classify_parent_class parent_class
@@ -491,7 +509,8 @@ static void
 gst_mnv3_classify_clear_overlay (GstMnv3Classify * self)
 {
   g_clear_pointer (&self->comp, gst_video_overlay_composition_unref);
-  g_clear_pointer (&self->blender, gst_mnv3_overlay_blender_free);
+  g_clear_pointer (&self->canvas, gst_mnv3_overlay_canvas_free);
+  self->canvas_refused = FALSE;
   self->comp_n = 0;
   self->comp_width = self->comp_height = 0;
 }
@@ -639,17 +658,24 @@ gst_mnv3_classify_run_job (GstMnv3Classify * self, Mnv3Graph * graph,
     GstMnv3Job * job, GstVideoFrame * frame)
 {
   float *input = mnv3_graph_get_input (graph);
+  gboolean timing = frame != NULL && self->timing;
+  GstClockTime t0 = 0, t1 = 0;
   guint i;
 
+  job->preprocess_ns = job->forward_ns = 0;
   for (i = 0; i < job->n_rois; i++) {
     const float *logits;
 
+    if (timing)
+      t0 = gst_util_get_timestamp ();
     if (frame)
       gst_mnv3_preprocess_run (self->pp, frame, &job->boxes[i], input,
           &job->used[i]);
     else
       memcpy (input, job->inputs + i * self->input_len,
           self->input_len * sizeof (gfloat));
+    if (timing)
+      t1 = gst_util_get_timestamp ();
     logits = mnv3_graph_run (graph);
     gst_mnv3_classify_test_delay (self);
     GST_LOG_OBJECT (self, "region %u: %d,%d %dx%d, used %d,%d %dx%d", i,
@@ -657,6 +683,12 @@ gst_mnv3_classify_run_job (GstMnv3Classify * self, Mnv3Graph * graph,
         job->used[i].x, job->used[i].y, job->used[i].w, job->used[i].h);
     mnv3_softmax (logits, job->probs + (gsize) i * self->num_classes,
         self->num_classes);
+    if (timing) {
+      GstClockTime t2 = gst_util_get_timestamp ();
+
+      job->preprocess_ns += t1 - t0;
+      job->forward_ns += t2 - t1;
+    }
   }
 }
 
@@ -826,6 +858,7 @@ gst_mnv3_classify_free_model (GstMnv3Classify * self)
   g_clear_pointer (&self->comp_ids, g_free);
   g_clear_pointer (&self->comp_scores, g_free);
   g_clear_pointer (&self->overlay_labels, g_free);
+  g_clear_pointer (&self->overlay_scores, g_free);
   self->num_classes = 0;
   gst_mnv3_classify_reset_result (self);
 }
@@ -1289,30 +1322,56 @@ gst_mnv3_classify_overlay_is_current (GstMnv3Classify * self, gint width,
   return TRUE;
 }
 
-/* Attaches @comp, or blends it: with *@blender (made on first use) when
- * @blender is given and the format allows, else with GStreamer's blender. */
 static void
-gst_mnv3_classify_apply_overlay (GstMnv3Classify * self,
-    GstVideoOverlayComposition * comp, GstVideoFrame * frame,
-    GstMnv3OverlayBlender ** blender)
+gst_mnv3_classify_check_downstream (GstMnv3Classify * self)
 {
   if (G_UNLIKELY (self->check_downstream)) {
     self->attach_overlay = gst_mnv3_classify_downstream_takes_overlay (self);
     self->check_downstream = FALSE;
   }
-  if (self->attach_overlay) {
-    gst_buffer_add_video_overlay_composition_meta (frame->buffer, comp);
-    return;
-  }
-  if (blender && *blender == NULL)
-    *blender = gst_mnv3_overlay_blender_new (comp, &frame->info);
-  if (blender && *blender && gst_mnv3_overlay_blender_blend (*blender, frame))
-    return;
-  gst_video_overlay_composition_blend (comp, frame);
 }
 
-/* Full frame: the top-k list in the top-left corner, rendered again only
- * when the drawn text (labels, scores to 0.1%) or the frame size changes. */
+/* Attaches @comp, or blends it with GStreamer's blender. */
+static void
+gst_mnv3_classify_apply_overlay (GstMnv3Classify * self,
+    GstVideoOverlayComposition * comp, GstVideoFrame * frame)
+{
+  gst_mnv3_classify_check_downstream (self);
+  if (self->attach_overlay)
+    gst_buffer_add_video_overlay_composition_meta (frame->buffer, comp);
+  else
+    gst_video_overlay_composition_blend (comp, frame);
+}
+
+/* Blends the full-frame overlay with the canvas (made on first use), which
+ * redraws only the lines whose text changed. FALSE: the format needs a
+ * composition and GStreamer's blender. */
+static gboolean
+gst_mnv3_classify_draw_canvas (GstMnv3Classify * self, GstVideoFrame * frame)
+{
+  guint i, n = self->res_n[0];
+
+  if (self->canvas == NULL && !self->canvas_refused) {
+    self->canvas = gst_mnv3_overlay_canvas_new (&frame->info);
+    self->canvas_refused = self->canvas == NULL;
+    GST_DEBUG_OBJECT (self, "overlay: %s", self->canvas ? "drawn directly" :
+        "composition blended by GStreamer");
+  }
+  if (self->canvas == NULL)
+    return FALSE;
+  for (i = 0; i < n; i++) {
+    self->overlay_labels[i] = self->class_labels[self->res_ids[i]];
+    self->overlay_scores[i] = (gfloat) self->res_scores[i];
+  }
+  gst_mnv3_overlay_canvas_set (self->canvas, self->overlay_labels,
+      self->overlay_scores, n);
+  return gst_mnv3_overlay_canvas_blend (self->canvas, frame);
+}
+
+/* Full frame: the top-k list in the top-left corner. Blended: drawn on the
+ * canvas. Attached (or a format the canvas does not take): a composition,
+ * rendered again only when the drawn text (labels, scores to 0.1%) or the
+ * frame size changes. */
 static void
 gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
 {
@@ -1322,9 +1381,11 @@ gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
 
   if (self->res_n_rois == 0)
     return;
+  gst_mnv3_classify_check_downstream (self);
+  if (!self->attach_overlay && gst_mnv3_classify_draw_canvas (self, frame))
+    return;
   if (!gst_mnv3_classify_overlay_is_current (self, width, height)) {
     g_clear_pointer (&self->comp, gst_video_overlay_composition_unref);
-    g_clear_pointer (&self->blender, gst_mnv3_overlay_blender_free);
     for (i = 0; i < self->res_n[0]; i++) {
       self->overlay_labels[i] = self->class_labels[self->res_ids[i]];
       self->comp_ids[i] = self->res_ids[i];
@@ -1338,7 +1399,7 @@ gst_mnv3_classify_draw_overlay (GstMnv3Classify * self, GstVideoFrame * frame)
   }
 
   if (self->comp)
-    gst_mnv3_classify_apply_overlay (self, self->comp, frame, &self->blender);
+    gst_mnv3_classify_apply_overlay (self, self->comp, frame);
 }
 
 /* Regions: the top-1 label of each classified region at its box's top-left
@@ -1376,7 +1437,7 @@ gst_mnv3_classify_draw_roi_overlay (GstMnv3Classify * self,
     }
   }
   if (comp) {
-    gst_mnv3_classify_apply_overlay (self, comp, frame, NULL);
+    gst_mnv3_classify_apply_overlay (self, comp, frame);
     gst_video_overlay_composition_unref (comp);
   }
 }
@@ -1538,6 +1599,7 @@ gst_mnv3_classify_start (GstBaseTransform * trans)
   self->comp_ids = g_new0 (gint, n);
   self->comp_scores = g_new0 (gfloat, n);
   self->overlay_labels = g_new0 (const gchar *, n + 1);
+  self->overlay_scores = g_new0 (gfloat, n);
   self->pp = gst_mnv3_preprocess_new ();
   gst_mnv3_classify_reset_result (self);
 
@@ -1676,6 +1738,16 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
   guint interval, min_size, i;
   gboolean overlay, qos, due, skipped = FALSE;
   guint64 frame_idx;
+  /* time split: start, after classification, after the metas, after the
+   * overlay; preprocessing and forward passes inside classification */
+  GstClockTime t0 = 0, t1 = 0, t2 = 0, t3 = 0, pp_ns = 0, fwd_ns = 0;
+
+#ifndef GST_DISABLE_GST_DEBUG
+  self->timing = G_UNLIKELY (gst_debug_category_get_threshold
+      (gst_mnv3_classify_perf_debug) >= GST_LEVEL_DEBUG);
+#endif
+  if (self->timing)
+    t0 = gst_util_get_timestamp ();
 
   if (G_UNLIKELY (self->graph == NULL || self->pp == NULL))
     goto not_negotiated;
@@ -1742,8 +1814,12 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
       if (job->n_rois > 0)
         gst_mnv3_classify_update_stats (self, job->inference_us, TRUE);
       gst_mnv3_classify_take_result (self, job, frame_idx);
+      pp_ns = job->preprocess_ns;
+      fwd_ns = job->forward_ns;
     }
   }
+  if (self->timing)
+    t1 = t2 = t3 = gst_util_get_timestamp ();
 
   if (roi_source == GST_MNV3_ROI_SOURCE_FULL_FRAME) {
     if (self->have_result && self->res_n_rois == 1) {
@@ -1759,8 +1835,12 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
       res.roi.h = GST_VIDEO_FRAME_HEIGHT (frame);
     }
     gst_mnv3_result_add_metas (buffer, &res);
+    if (self->timing)
+      t2 = gst_util_get_timestamp ();
     if (overlay && self->have_result)
       gst_mnv3_classify_draw_overlay (self, frame);
+    if (self->timing)
+      t3 = gst_util_get_timestamp ();
   } else if (self->have_result) {
     guint n = gst_mnv3_classify_match_rois (self, buffer, classes, min_size);
 
@@ -1775,8 +1855,12 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
       res.roi.h = r->h;
       gst_mnv3_result_add_to_roi_meta (buffer, r, &res);
     }
+    if (self->timing)
+      t2 = gst_util_get_timestamp ();
     if (overlay)
       gst_mnv3_classify_draw_roi_overlay (self, frame, n);
+    if (self->timing)
+      t3 = gst_util_get_timestamp ();
   }
 
   GST_OBJECT_LOCK (self);
@@ -1784,6 +1868,20 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
   if (skipped)
     self->inferences_skipped++;
   GST_OBJECT_UNLOCK (self);
+
+  if (self->timing) {
+    GstClockTime t4 = gst_util_get_timestamp ();
+
+    /* ns; classify-other: top-k, smoothing, messages, stats (sync), or
+     * preprocessing and the hand-over to the worker (async) */
+    GST_CAT_DEBUG_OBJECT (gst_mnv3_classify_perf_debug, self,
+        "frame %" G_GUINT64_FORMAT ": total=%" G_GUINT64_FORMAT
+        " preprocess=%" G_GUINT64_FORMAT " forward=%" G_GUINT64_FORMAT
+        " classify-other=%" G_GUINT64_FORMAT " meta=%" G_GUINT64_FORMAT
+        " overlay=%" G_GUINT64_FORMAT " rest=%" G_GUINT64_FORMAT,
+        frame_idx, t4 - t0, pp_ns, fwd_ns, t1 - t0 - pp_ns - fwd_ns,
+        t2 - t1, t3 - t2, t4 - t3);
+  }
 
   return GST_FLOW_OK;
 
@@ -2155,6 +2253,8 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_mnv3_classify_debug, "mnv3classify", 0,
       "MobileNetV3 classification element");
+  GST_DEBUG_CATEGORY_INIT (gst_mnv3_classify_perf_debug, "mnv3classify-perf",
+      0, "mnv3classify per-frame time split (DEBUG: one line per frame)");
 
   gobject_class->set_property = gst_mnv3_classify_set_property;
   gobject_class->get_property = gst_mnv3_classify_get_property;

@@ -72,6 +72,14 @@ draw_text (guint8 * img, gint stride, gint w, gint h, gint x, gint y,
   }
 }
 
+/* text height about frame_height / 24, at least 8 px: integer font scale */
+static gint
+overlay_scale (gint frame_height)
+{
+  return MAX (1, (MAX (8, frame_height / 24) + GST_MNV3_FONT_HEIGHT / 2) /
+      GST_MNV3_FONT_HEIGHT);
+}
+
 /**
  * gst_mnv3_overlay_score_permille:
  * @score: a score, 0..1 (clamped)
@@ -115,9 +123,7 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
     return NULL;
   g_return_val_if_fail (labels != NULL && scores != NULL, NULL);
 
-  /* text height about frame_height / 24, at least 8 px: integer font scale */
-  scale = MAX (1, (MAX (8, frame_height / 24) + GST_MNV3_FONT_HEIGHT / 2) /
-      GST_MNV3_FONT_HEIGHT);
+  scale = overlay_scale (frame_height);
   pad = 3 * scale;
   line_h = (GST_MNV3_FONT_HEIGHT + 2) * scale;
 
@@ -159,165 +165,506 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
   return comp;
 }
 
-/* A composition's one rectangle, prepared for blending into frames of one
- * 8-bit format without alpha: per colour component, the samples the
- * rectangle covers at the component's subsampling, as 255 - alpha and
- * alpha * value, so that blending a frame is one multiply-add per sample
- * (gst_video_overlay_composition_blend unpacks, blends and packs every row
- * of every frame). As with GStreamer's packers, a subsampled chroma sample
- * is blended with the pixel at the top-left of its block, when that pixel is
- * inside the rectangle. */
+/* The full-frame overlay drawn straight into frames of one 8-bit format
+ * without alpha, for the element's blending path. The picture is the one
+ * gst_mnv3_overlay_render makes with a %NULL box (same layout, font and
+ * colours), but it is kept as a coverage mask, one byte per pixel of the box
+ * (0: box, 1: text), and the two colours are prepared once per format, per
+ * colour component, as 255 - alpha and alpha * value: a new text redraws only
+ * the character cells whose text changed, and no composition, conversion to the
+ * frame's format or blend table is made per redraw. For blending, each
+ * plane keeps a copy of the mask in its own byte layout (the coverage of the
+ * sample each byte belongs to), updated for the rows a redraw touched, so
+ * that a frame row is blended 16 bytes at a time with one formula and the
+ * per-byte constants of the plane's pixel pattern; the few bytes at the
+ * right edge go through a per-component table. As with GStreamer's
+ * packers, a subsampled chroma sample is blended with the colour of the
+ * pixel at the top-left of its block. */
 typedef struct
 {
-  gint plane, offset, pstride;
-  gint x0, y0, w, h;            /* in samples of the component */
-  guint8 *ia;                   /* 255 - alpha, w * h */
-  guint16 *pv;                  /* alpha * value, w * h */
-} BlendComp;
+  gint plane, offset, pstride, ws, hs;
+  guint ia[2];                  /* 255 - alpha: box, text */
+  guint pv[2];                  /* alpha * value: box, text */
+  /* [coverage << 8 | d]: (d (255 - alpha) + alpha value) / 255, rounded,
+   * with the box's (coverage 0) and the text's (1) colour */
+  guint8 lut[2 * 256];
+} CanvasComp;
 
-struct _GstMnv3OverlayBlender
+#if defined(__GNUC__) && (__GNUC__ >= 9 || defined(__clang__))
+/* GCC / clang vector extensions: SSE2 on baseline x86-64, NEON on arm64 */
+#define CANVAS_VEC 16
+typedef guint8 CanvasU8x16 __attribute__((vector_size (16)));
+typedef guint16 CanvasU16x16 __attribute__((vector_size (32)));
+#else
+#define CANVAS_VEC 0
+#endif
+/* a multiple of 16 and of every pixel stride (1 to 4 bytes) */
+#define CANVAS_PERIOD 48
+
+typedef struct
+{
+  gint hs;                      /* vertical subsampling of its components */
+  gint rows;                    /* plane rows the box covers */
+  gint n_vec;                   /* bytes of a row blended 16 at a time */
+  gint8 comp_of[CANVAS_PERIOD]; /* component of byte x % PERIOD, -1: none */
+  gint16 pixel_of[CANVAS_PERIOD];       /* its pixel in the period, -1: none */
+  gint period_pixels;           /* pixels a period of bytes spans */
+  /* per byte x % PERIOD, modulo 2^16: the blend of the byte d with coverage
+   * m is t = d (ia0 + m dia) + pv0 + m dpv, d' = (t + (t >> 8)) >> 8
+   * (pv0 includes the 128 that rounds); bytes of no component: d' = d */
+  guint16 ia0[CANVAS_PERIOD], dia[CANVAS_PERIOD];
+  guint16 pv0[CANVAS_PERIOD], dpv[CANVAS_PERIOD];
+  guint8 *mask;                 /* rows x n_vec, coverage of each byte */
+  gsize mask_alloc;
+} CanvasPlane;
+
+struct _GstMnv3OverlayCanvas
 {
   GstVideoFormat format;
   gint width, height;
-  BlendComp comp[3];
+  gint scale, pad, line_h;
+  gint cap;                     /* characters kept per line: more are clipped */
+  CanvasComp comp[3];
+  gint n_planes;
+  CanvasPlane planes[GST_VIDEO_MAX_PLANES];
+  /* the part of the mask drawn since the planes' copies were made */
+  gint dirty_x0, dirty_x1, dirty_y0, dirty_y1;
+  guint n_lines, lines_alloc;
+  gchar *lines;                 /* the drawn text, lines_alloc x (cap + 1) */
+  gchar *next;                  /* a line being formatted, cap + 1 */
+  gint w, h;                    /* the box; 0 x 0 when nothing is drawn */
+  guint8 *mask;                 /* w x h */
+  gsize mask_alloc;
+  guint64 redrawn_lines;
 };
 
-/**
- * gst_mnv3_overlay_blender_new:
- * @comp: a composition of one unscaled rectangle (gst_mnv3_overlay_render)
- * @info: the format of the frames it will be blended into
- *
- * Returns: (transfer full) (nullable): a blender, or %NULL when the format
- * is not one it handles (alpha formats, GRAY8, anything not 8 bits per
- * component): use gst_video_overlay_composition_blend then.
- */
-GstMnv3OverlayBlender *
-gst_mnv3_overlay_blender_new (GstVideoOverlayComposition * comp,
-    const GstVideoInfo * info)
-{
-  const GstVideoFormatInfo *finfo = info->finfo;
-  GstVideoOverlayRectangle *rect;
-  GstMnv3OverlayBlender *b;
-  GstVideoMeta *vmeta;
-  GstBuffer *pixels;
-  GstMapInfo map;
-  gint rx, ry;
-  guint rw, rh;
-  gboolean yuv = GST_VIDEO_FORMAT_INFO_IS_YUV (finfo);
-  /* byte of alpha and of components 0, 1, 2 in a rectangle pixel: AYUV, or
-   * GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB (BGRA / ARGB in memory) */
+/* byte of alpha and of components 0, 1, 2 in a rectangle pixel: AYUV, or
+ * GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB (BGRA / ARGB in memory) */
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  const gint rgb_bytes[4] = { 3, 2, 1, 0 };
+static const gint rgb_bytes[4] = { 3, 2, 1, 0 };
 #else
-  const gint rgb_bytes[4] = { 0, 1, 2, 3 };
+static const gint rgb_bytes[4] = { 0, 1, 2, 3 };
 #endif
-  const gint yuv_bytes[4] = { 0, 1, 2, 3 };
+static const gint yuv_bytes[4] = { 0, 1, 2, 3 };
+
+/* The box and text colours in the frame's components, converted by
+ * GStreamer as gst_video_overlay_composition_blend converts a rectangle. */
+static gboolean
+canvas_colours (GstMnv3OverlayCanvas * c, gboolean yuv)
+{
+  GstVideoOverlayRectangle *rect;
+  GstVideoMeta *vmeta;
+  GstBuffer *buf, *pixels;
+  GstMapInfo map;
   const gint *pb = yuv ? yuv_bytes : rgb_bytes;
+  gboolean ok = FALSE;
 
-  g_return_val_if_fail (comp != NULL && info != NULL, NULL);
+  buf = gst_buffer_new_allocate (NULL, 2 * 4, NULL);
+  gst_buffer_add_video_meta (buf, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, 2, 1);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  put_pixel (map.data, 0, BG_ALPHA);
+  put_pixel (map.data + 4, TEXT_LEVEL, 255);
+  gst_buffer_unmap (buf, &map);
+  rect = gst_video_overlay_rectangle_new_raw (buf, 0, 0, 2, 1,
+      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+  gst_buffer_unref (buf);
 
-  if (gst_video_overlay_composition_n_rectangles (comp) != 1)
-    return NULL;
-  if (GST_VIDEO_FORMAT_INFO_HAS_ALPHA (finfo)
-      || GST_VIDEO_FORMAT_INFO_IS_COMPLEX (finfo)
-      || GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)
-      || !(yuv || GST_VIDEO_FORMAT_INFO_IS_RGB (finfo))
-      || GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo) != 3)
-    return NULL;
-  for (gint k = 0; k < 3; k++)
-    if (GST_VIDEO_FORMAT_INFO_DEPTH (finfo, k) != 8
-        || GST_VIDEO_FORMAT_INFO_SHIFT (finfo, k) != 0)
-      return NULL;
-
-  rect = gst_video_overlay_composition_get_rectangle (comp, 0);
-  if (!gst_video_overlay_rectangle_get_render_rectangle (rect, &rx, &ry, &rw,
-          &rh) || rw == 0 || rh == 0 || rx < 0 || ry < 0
-      || rx + (gint) rw > GST_VIDEO_INFO_WIDTH (info)
-      || ry + (gint) rh > GST_VIDEO_INFO_HEIGHT (info))
-    return NULL;
   pixels = yuv ?
       gst_video_overlay_rectangle_get_pixels_unscaled_ayuv (rect,
       GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE) :
       gst_video_overlay_rectangle_get_pixels_unscaled_argb (rect,
       GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
   vmeta = pixels ? gst_buffer_get_video_meta (pixels) : NULL;
-  if (vmeta == NULL || vmeta->width != rw || vmeta->height != rh)
-    return NULL;
-  if (!gst_buffer_map (pixels, &map, GST_MAP_READ))
-    return NULL;
+  if (vmeta && vmeta->width == 2 && gst_buffer_map (pixels, &map, GST_MAP_READ)) {
+    for (gint m = 0; m < 2; m++) {
+      const guint8 *p = map.data + vmeta->offset[0] + 4 * m;
+      guint a = p[pb[0]];
 
-  b = g_new0 (GstMnv3OverlayBlender, 1);
-  b->format = GST_VIDEO_INFO_FORMAT (info);
-  b->width = GST_VIDEO_INFO_WIDTH (info);
-  b->height = GST_VIDEO_INFO_HEIGHT (info);
-  for (gint k = 0; k < 3; k++) {
-    BlendComp *c = &b->comp[k];
-    gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, k);
-    gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, k);
+      for (gint k = 0; k < 3; k++) {
+        guint pv = a * p[pb[1 + k]] + 128;
 
-    c->plane = GST_VIDEO_FORMAT_INFO_PLANE (finfo, k);
-    c->offset = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, k);
-    c->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, k);
-    /* the samples whose first pixel is inside */
-    c->x0 = (rx + (1 << ws) - 1) >> ws;
-    c->y0 = (ry + (1 << hs) - 1) >> hs;
-    c->w = MAX (((rx + (gint) rw - 1) >> ws) - c->x0 + 1, 0);
-    c->h = MAX (((ry + (gint) rh - 1) >> hs) - c->y0 + 1, 0);
-    c->ia = g_new (guint8, (gsize) c->w * c->h);
-    c->pv = g_new (guint16, (gsize) c->w * c->h);
-    for (gint y = 0; y < c->h; y++) {
-      gint py = ((c->y0 + y) << hs) - ry;
-      const guint8 *row = map.data + vmeta->offset[0] +
-          (gsize) py * vmeta->stride[0];
-      for (gint x = 0; x < c->w; x++) {
-        gint px = ((c->x0 + x) << ws) - rx;
-        const guint8 *p = row + 4 * px;
-        guint a = p[pb[0]];
-
-        c->ia[(gsize) y * c->w + x] = 255 - a;
-        c->pv[(gsize) y * c->w + x] = a * p[pb[1 + k]];
+        c->comp[k].ia[m] = 255 - a;
+        c->comp[k].pv[m] = a * p[pb[1 + k]];
+        for (guint d = 0; d < 256; d++) {
+          /* t / 255 rounded, exact for t < 65536 + 255 */
+          guint t = d * (255 - a) + pv;
+          c->comp[k].lut[m * 256 + d] = (t + (t >> 8)) >> 8;
+        }
       }
     }
+    gst_buffer_unmap (pixels, &map);
+    ok = TRUE;
   }
-  gst_buffer_unmap (pixels, &map);
-  return b;
+  gst_video_overlay_rectangle_unref (rect);
+  return ok;
 }
 
 /**
- * gst_mnv3_overlay_blender_blend:
- * @b: a blender
- * @frame: a writable frame of the format @b was made for
+ * gst_mnv3_overlay_canvas_new:
+ * @info: the format of the frames it will draw into
  *
- * Blends the rectangle into @frame: d = (d (255 - a) + a v) / 255, rounded.
+ * Returns: (transfer full) (nullable): an empty canvas, or %NULL when the
+ * format is not one it handles (alpha formats, GRAY8, anything not 8 bits
+ * per component): render a composition and blend it with GStreamer then.
+ */
+GstMnv3OverlayCanvas *
+gst_mnv3_overlay_canvas_new (const GstVideoInfo * info)
+{
+  const GstVideoFormatInfo *finfo;
+  GstMnv3OverlayCanvas *c;
+  gboolean yuv;
+
+  g_return_val_if_fail (info != NULL && info->finfo != NULL, NULL);
+  finfo = info->finfo;
+  yuv = GST_VIDEO_FORMAT_INFO_IS_YUV (finfo);
+
+  if (GST_VIDEO_FORMAT_INFO_HAS_ALPHA (finfo)
+      || GST_VIDEO_FORMAT_INFO_IS_COMPLEX (finfo)
+      || GST_VIDEO_FORMAT_INFO_IS_TILED (finfo)
+      || !(yuv || GST_VIDEO_FORMAT_INFO_IS_RGB (finfo))
+      || GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo) != 3
+      || GST_VIDEO_INFO_WIDTH (info) <= 0 || GST_VIDEO_INFO_HEIGHT (info) <= 0)
+    return NULL;
+  for (gint k = 0; k < 3; k++)
+    if (GST_VIDEO_FORMAT_INFO_DEPTH (finfo, k) != 8
+        || GST_VIDEO_FORMAT_INFO_SHIFT (finfo, k) != 0)
+      return NULL;
+
+  c = g_new0 (GstMnv3OverlayCanvas, 1);
+  c->format = GST_VIDEO_INFO_FORMAT (info);
+  c->width = GST_VIDEO_INFO_WIDTH (info);
+  c->height = GST_VIDEO_INFO_HEIGHT (info);
+  c->scale = overlay_scale (c->height);
+  c->pad = 3 * c->scale;
+  c->line_h = (GST_MNV3_FONT_HEIGHT + 2) * c->scale;
+  /* cap characters already make the box as wide as the frame */
+  c->cap = c->width / (GST_MNV3_FONT_WIDTH * c->scale) + 1;
+  c->next = g_malloc (c->cap + 1);
+  for (gint k = 0; k < 3; k++) {
+    CanvasComp *cc = &c->comp[k];
+
+    cc->plane = GST_VIDEO_FORMAT_INFO_PLANE (finfo, k);
+    cc->offset = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, k);
+    cc->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, k);
+    cc->ws = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, k);
+    cc->hs = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, k);
+  }
+  if (!canvas_colours (c, yuv)) {
+    gst_mnv3_overlay_canvas_free (c);
+    return NULL;
+  }
+  c->n_planes = GST_VIDEO_FORMAT_INFO_N_PLANES (finfo);
+  for (gint p = 0; p < c->n_planes; p++) {
+    CanvasPlane *cp = &c->planes[p];
+
+    for (gint x = 0; x < CANVAS_PERIOD; x++) {
+      cp->comp_of[x] = -1;
+      cp->pixel_of[x] = -1;
+      cp->ia0[x] = 255;
+      cp->dia[x] = cp->dpv[x] = 0;
+      cp->pv0[x] = 128;
+      for (gint k = 0; k < 3; k++) {
+        const CanvasComp *cc = &c->comp[k];
+
+        if (cc->plane != p || x % cc->pstride != cc->offset)
+          continue;
+        cp->hs = cc->hs;
+        cp->comp_of[x] = k;
+        cp->pixel_of[x] = (x / cc->pstride) << cc->ws;
+        cp->period_pixels = (CANVAS_PERIOD / cc->pstride) << cc->ws;
+        cp->ia0[x] = cc->ia[0];
+        cp->dia[x] = (guint16) (cc->ia[1] - cc->ia[0]);
+        cp->pv0[x] = cc->pv[0] + 128;
+        cp->dpv[x] = (guint16) (cc->pv[1] - cc->pv[0]);
+      }
+    }
+  }
+  return c;
+}
+
+/* After a change of the box's size: the planes' rows and vector widths. */
+static void
+canvas_layout_planes (GstMnv3OverlayCanvas * c)
+{
+  for (gint p = 0; p < c->n_planes; p++) {
+    CanvasPlane *cp = &c->planes[p];
+    gint common = G_MAXINT;
+    gsize size;
+
+    for (gint k = 0; k < 3; k++) {
+      const CanvasComp *cc = &c->comp[k];
+
+      /* bytes below samples x pstride all belong to samples in the box */
+      if (cc->plane == p)
+        common = MIN (common, (((c->w - 1) >> cc->ws) + 1) * cc->pstride);
+    }
+    cp->rows = c->h > 0 ? ((c->h - 1) >> cp->hs) + 1 : 0;
+    cp->n_vec = c->w > 0 && CANVAS_VEC > 0 ? common / 16 * 16 : 0;
+    size = (gsize) cp->rows * cp->n_vec;
+    if (size > cp->mask_alloc) {
+      g_free (cp->mask);
+      cp->mask = g_malloc (size);
+      cp->mask_alloc = size;
+    }
+  }
+}
+
+/* Copies the mask's pixels x0..x1 - 1 of rows y0..y1 - 1 (at least) into
+ * the planes' byte layouts. */
+static void
+canvas_update_planes (GstMnv3OverlayCanvas * c, gint x0, gint x1, gint y0,
+    gint y1)
+{
+  for (gint p = 0; p < c->n_planes; p++) {
+    CanvasPlane *cp = &c->planes[p];
+    gint r1 = MIN (((y1 - 1) >> cp->hs) + 1, cp->rows);
+    /* whole periods of bytes */
+    gint q0 = x0 / cp->period_pixels;
+    gint q1 = (x1 + cp->period_pixels - 1) / cp->period_pixels;
+
+    for (gint r = y0 >> cp->hs; r < r1; r++) {
+      const guint8 *src = c->mask + (gsize) (r << cp->hs) * c->w;
+      guint8 *dst = cp->mask + (gsize) r * cp->n_vec;
+
+      if (cp->period_pixels == CANVAS_PERIOD && cp->pixel_of[1] == 1) {
+        /* one byte per pixel: the mask row itself */
+        if (MIN (x1, cp->n_vec) > x0)
+          memcpy (dst + x0, src + x0, MIN (x1, cp->n_vec) - x0);
+        continue;
+      }
+      for (gint q = q0; q < q1 && q * CANVAS_PERIOD < cp->n_vec; q++) {
+        const guint8 *s = src + q * cp->period_pixels;
+        guint8 *d = dst + q * CANVAS_PERIOD;
+        gint n = MIN (CANVAS_PERIOD, cp->n_vec - q * CANVAS_PERIOD);
+
+        for (gint x = 0; x < n; x++)
+          d[x] = cp->pixel_of[x] < 0 ? 0 : s[cp->pixel_of[x]];
+      }
+    }
+  }
+}
+
+/* Sets the font pixels of the character ch at (x, y) in the w x h mask. */
+static void
+canvas_draw_char (GstMnv3OverlayCanvas * c, gint x, gint y, guchar ch)
+{
+  const gint scale = c->scale;
+  const guchar *glyph;
+
+  if (ch < GST_MNV3_FONT_FIRST || ch > GST_MNV3_FONT_LAST)
+    ch = '?';
+  glyph = gst_mnv3_font[ch - GST_MNV3_FONT_FIRST];
+  for (gint gy = 0; gy < GST_MNV3_FONT_HEIGHT; gy++) {
+    guchar bits = glyph[gy];
+    if (!bits)
+      continue;
+    for (gint dy = 0; dy < scale; dy++) {
+      gint py = y + gy * scale + dy;
+      if (py < 0 || py >= c->h)
+        continue;
+      guint8 *row = c->mask + (gsize) py * c->w;
+      for (gint gx = 0; gx < GST_MNV3_FONT_WIDTH; gx++) {
+        if (!(bits & (0x80 >> gx)))
+          continue;
+        gint px0 = MAX (x + gx * scale, 0);
+        gint px1 = MIN (x + (gx + 1) * scale, c->w);
+        if (px1 > px0)
+          memset (row + px0, 1, px1 - px0);
+      }
+    }
+  }
+}
+
+/* Draws the text text of line i over the text old (%NULL: a cleared line):
+ * only the character cells that differ are cleared and drawn again. */
+static void
+canvas_draw_line (GstMnv3OverlayCanvas * c, guint i, const gchar * old,
+    const gchar * text)
+{
+  const gint cw = GST_MNV3_FONT_WIDTH * c->scale;
+  gint y = c->pad + (gint) i * c->line_h;
+  gint y0 = CLAMP (y, 0, c->h);
+  gint y1 = CLAMP (y + GST_MNV3_FONT_HEIGHT * c->scale, 0, c->h);
+  gsize lo = old ? strlen (old) : 0, ln = strlen (text);
+  gint xa = G_MAXINT, xb = 0;
+
+  for (gsize j = 0; j < MAX (lo, ln); j++) {
+    gint x = c->pad + (gint) j * cw;
+    gint x1 = MIN (x + cw, c->w);
+    gchar co = j < lo ? old[j] : 0;
+    gchar cn = j < ln ? text[j] : 0;
+
+    if (x >= c->w)
+      break;
+    if (old && co == cn)
+      continue;
+    if (old)
+      for (gint py = y0; py < y1; py++)
+        memset (c->mask + (gsize) py * c->w + x, 0, x1 - x);
+    if (cn)
+      canvas_draw_char (c, x, y, (guchar) cn);
+    xa = MIN (xa, x);
+    xb = MAX (xb, x1);
+  }
+  c->redrawn_lines++;
+  if (xb > xa && y1 > y0) {
+    c->dirty_x0 = MIN (c->dirty_x0, xa);
+    c->dirty_x1 = MAX (c->dirty_x1, xb);
+    c->dirty_y0 = MIN (c->dirty_y0, y0);
+    c->dirty_y1 = MAX (c->dirty_y1, y1);
+  }
+}
+
+/**
+ * gst_mnv3_overlay_canvas_set:
+ * @c: a canvas
+ * @labels: (array length=n): the labels, best first
+ * @scores: (array length=n): their scores, 0..1
+ * @n: number of results; 0 draws nothing
+ *
+ * Sets the text to draw, as gst_mnv3_overlay_render with a %NULL box would
+ * draw it. Only lines whose text changed are drawn again, and in them only
+ * the character cells that changed (everything when the box changes size);
+ * once the canvas has held @n lines of the longest
+ * text it is given, this allocates nothing.
+ *
+ * Returns: the number of lines drawn again (0: the picture is unchanged).
+ */
+guint
+gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
+    const gchar * const *labels, const gfloat * scores, guint n)
+{
+  const gsize ls = c->cap + 1;
+  gint max_chars = 0, w, h;
+  gboolean relayout;
+  guint64 before = c->redrawn_lines;
+
+  g_return_val_if_fail (c != NULL, 0);
+  g_return_val_if_fail (n == 0 || (labels != NULL && scores != NULL), 0);
+
+  if (n > c->lines_alloc) {
+    c->lines_alloc = MAX (n, 2 * c->lines_alloc);
+    c->lines = g_realloc (c->lines, c->lines_alloc * ls);
+  }
+
+  /* the new lines' width first: it decides whether the box keeps its size */
+  for (guint i = 0; i < n; i++) {
+    gint pm = gst_mnv3_overlay_score_permille (scores[i]);
+    gint len = g_snprintf (c->next, ls, "%s %d.%d%%",
+        labels[i] ? labels[i] : "?", pm / 10, pm % 10);
+
+    max_chars = MAX (max_chars, MIN (len, c->cap));
+  }
+  if (n == 0) {
+    w = h = 0;
+  } else {
+    w = MIN (max_chars * GST_MNV3_FONT_WIDTH * c->scale + 2 * c->pad, c->width);
+    h = MIN (c->line_h * (gint) n - 2 * c->scale + 2 * c->pad, c->height);
+  }
+  relayout = w != c->w || h != c->h || n != c->n_lines;
+  if (relayout) {
+    gsize size = (gsize) w * h;
+
+    if (size > c->mask_alloc) {
+      g_free (c->mask);
+      c->mask = g_malloc (size);
+      c->mask_alloc = size;
+    }
+    c->w = w;
+    c->h = h;
+    c->n_lines = n;
+    if (size > 0)
+      memset (c->mask, 0, size);
+    canvas_layout_planes (c);
+  }
+  c->dirty_x0 = relayout ? 0 : G_MAXINT;
+  c->dirty_x1 = relayout ? w : 0;
+  c->dirty_y0 = relayout ? 0 : G_MAXINT;
+  c->dirty_y1 = relayout ? h : 0;
+
+  for (guint i = 0; i < n; i++) {
+    gchar *line = c->lines + i * ls;
+    gint pm = gst_mnv3_overlay_score_permille (scores[i]);
+
+    g_snprintf (c->next, ls, "%s %d.%d%%", labels[i] ? labels[i] : "?",
+        pm / 10, pm % 10);
+    if (!relayout && strcmp (line, c->next) == 0)
+      continue;
+    canvas_draw_line (c, i, relayout ? NULL : line, c->next);
+    memcpy (line, c->next, ls);
+  }
+  if (c->dirty_y1 > c->dirty_y0 && c->dirty_x1 > c->dirty_x0)
+    canvas_update_planes (c, c->dirty_x0, c->dirty_x1, c->dirty_y0,
+        c->dirty_y1);
+  return (guint) (c->redrawn_lines - before);
+}
+
+/**
+ * gst_mnv3_overlay_canvas_blend:
+ * @c: a canvas
+ * @frame: a writable frame of the format @c was made for
+ *
+ * Blends the box and text into @frame: d = (d (255 - a) + a v) / 255,
+ * rounded.
  *
  * Returns: %FALSE (and leaves @frame alone) if @frame's format or size is
- * not the one @b was made for.
+ * not the one @c was made for.
  */
 gboolean
-gst_mnv3_overlay_blender_blend (GstMnv3OverlayBlender * b,
-    GstVideoFrame * frame)
+gst_mnv3_overlay_canvas_blend (GstMnv3OverlayCanvas * c, GstVideoFrame * frame)
 {
-  g_return_val_if_fail (b != NULL && frame != NULL, FALSE);
+  g_return_val_if_fail (c != NULL && frame != NULL, FALSE);
 
-  if (GST_VIDEO_FRAME_FORMAT (frame) != b->format
-      || GST_VIDEO_FRAME_WIDTH (frame) != b->width
-      || GST_VIDEO_FRAME_HEIGHT (frame) != b->height)
+  if (GST_VIDEO_FRAME_FORMAT (frame) != c->format
+      || GST_VIDEO_FRAME_WIDTH (frame) != c->width
+      || GST_VIDEO_FRAME_HEIGHT (frame) != c->height)
     return FALSE;
-  for (gint k = 0; k < 3; k++) {
-    const BlendComp *c = &b->comp[k];
-    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, c->plane);
-    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, c->plane);
-    const gint ps = c->pstride;
+  if (c->w == 0 || c->h == 0)
+    return TRUE;
+  for (gint p = 0; p < c->n_planes; p++) {
+    const CanvasPlane *cp = &c->planes[p];
+    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
+    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
 
-    for (gint y = 0; y < c->h; y++) {
-      guint8 *d = data + (gsize) (c->y0 + y) * stride + c->x0 * ps + c->offset;
-      const guint8 *ia = c->ia + (gsize) y * c->w;
-      const guint16 *pv = c->pv + (gsize) y * c->w;
+    for (gint y = 0; y < cp->rows; y++) {
+      guint8 *d = data + (gsize) y * stride;
 
-      for (gint x = 0; x < c->w; x++) {
-        /* t / 255 rounded, exact for t < 65536 + 255 */
-        guint t = d[x * ps] * ia[x] + pv[x] + 128;
-        d[x * ps] = (t + (t >> 8)) >> 8;
+#if CANVAS_VEC
+      const guint8 *m = cp->mask + (gsize) y * cp->n_vec;
+
+      for (gint x = 0; x < cp->n_vec; x += 16) {
+        const gint o = x % CANVAS_PERIOD;
+        CanvasU8x16 dv, mv;
+        CanvasU16x16 ia0, dia, pv0, dpv, dw, mw, t;
+
+        memcpy (&dv, d + x, 16);
+        memcpy (&mv, m + x, 16);
+        memcpy (&ia0, cp->ia0 + o, 32);
+        memcpy (&dia, cp->dia + o, 32);
+        memcpy (&pv0, cp->pv0 + o, 32);
+        memcpy (&dpv, cp->dpv + o, 32);
+        dw = __builtin_convertvector (dv, CanvasU16x16);
+        mw = __builtin_convertvector (mv, CanvasU16x16);
+        /* t / 255 rounded, exact for t < 65536 */
+        t = dw * (ia0 + mw * dia) + pv0 + mw * dpv;
+        t = (t + (t >> 8)) >> 8;
+        dv = __builtin_convertvector (t, CanvasU8x16);
+        memcpy (d + x, &dv, 16);
+      }
+#endif
+      /* the rest of the row, sample by sample */
+      for (gint k = 0; k < 3; k++) {
+        const CanvasComp *cc = &c->comp[k];
+        const gint ps = cc->pstride, ws = cc->ws;
+        const gint sw = ((c->w - 1) >> ws) + 1;
+        const guint8 *mrow = c->mask + (gsize) (y << cc->hs) * c->w;
+        guint8 *dc = d + cc->offset;
+
+        if (cc->plane != p)
+          continue;
+        for (gint x = (cp->n_vec - cc->offset + ps - 1) / ps; x < sw; x++)
+          dc[x * ps] = cc->lut[(mrow[x << ws] << 8) | dc[x * ps]];
       }
     }
   }
@@ -325,13 +672,14 @@ gst_mnv3_overlay_blender_blend (GstMnv3OverlayBlender * b,
 }
 
 void
-gst_mnv3_overlay_blender_free (GstMnv3OverlayBlender * b)
+gst_mnv3_overlay_canvas_free (GstMnv3OverlayCanvas * c)
 {
-  if (b == NULL)
+  if (c == NULL)
     return;
-  for (gint k = 0; k < 3; k++) {
-    g_free (b->comp[k].ia);
-    g_free (b->comp[k].pv);
-  }
-  g_free (b);
+  g_free (c->lines);
+  g_free (c->next);
+  g_free (c->mask);
+  for (gint p = 0; p < GST_VIDEO_MAX_PLANES; p++)
+    g_free (c->planes[p].mask);
+  g_free (c);
 }

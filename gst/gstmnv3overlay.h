@@ -22,13 +22,16 @@ GstVideoOverlayComposition *gst_mnv3_overlay_render (const gchar * const *labels
                                                      gint frame_height,
                                                      const GstVideoRectangle * box);
 
-typedef struct _GstMnv3OverlayBlender GstMnv3OverlayBlender;
+typedef struct _GstMnv3OverlayCanvas GstMnv3OverlayCanvas;
 
-GstMnv3OverlayBlender      *gst_mnv3_overlay_blender_new   (GstVideoOverlayComposition * comp,
-                                                            const GstVideoInfo * info);
-gboolean                    gst_mnv3_overlay_blender_blend (GstMnv3OverlayBlender * b,
-                                                            GstVideoFrame * frame);
-void                        gst_mnv3_overlay_blender_free  (GstMnv3OverlayBlender * b);
+GstMnv3OverlayCanvas       *gst_mnv3_overlay_canvas_new   (const GstVideoInfo * info);
+guint                       gst_mnv3_overlay_canvas_set   (GstMnv3OverlayCanvas * c,
+                                                           const gchar * const *labels,
+                                                           const gfloat * scores,
+                                                           guint n);
+gboolean                    gst_mnv3_overlay_canvas_blend (GstMnv3OverlayCanvas * c,
+                                                           GstVideoFrame * frame);
+void                        gst_mnv3_overlay_canvas_free  (GstMnv3OverlayCanvas * c);
 
 G_END_DECLS
 

@@ -166,16 +166,125 @@ test_blend (void)
   }
 }
 
-/* The element's blender (gst_mnv3_overlay_blender_*) against GStreamer's
- * gst_video_overlay_composition_blend on random frames, with the rectangle
- * at an odd position so that chroma blocks are cut: formats with alpha and
- * GRAY8 are refused; elsewhere every sample agrees within MAX_DIFF (the two
- * round differently) and samples whose block misses the rectangle are
- * untouched. */
+/* The element's canvas (gst_mnv3_overlay_canvas_*) against GStreamer's
+ * gst_video_overlay_composition_blend of gst_mnv3_overlay_render on random
+ * frames, through a sequence of texts that the canvas draws incrementally
+ * (one score changes, a line gets shorter or longer in a box of the same
+ * size, lines are added, a label is wider than the frame, no lines): formats
+ * with alpha and GRAY8 are refused; elsewhere every sample agrees within
+ * MAX_DIFF (the two round differently), samples whose block
+ * misses the rectangle are untouched, and only the lines whose text changed
+ * are drawn again (on frames wide enough to show the change). */
 #define MAX_DIFF 1
 
+static const gchar *seq_labels[] = { "tabby, tabby cat", "Egyptian cat",
+  "tiger cat", "lynx, catamount", "Persian cat",
+  "a label much wider than any frame this test uses, so that the canvas "
+      "clips it at the frame's right edge as the composition does"
+};
+
+static const struct
+{
+  guint n;
+  gint ids[5];
+  gfloat scores[5];
+  gint redrawn;                 /* lines drawn again, -1: any */
+} seq[] = {
+  {3, {0, 1, 2}, {0.875f, 0.0625f, 0.01f}, 3},
+  {3, {0, 1, 2}, {0.8751f, 0.0621f, 0.0101f}, 0},       /* same text */
+  {3, {0, 1, 2}, {0.875f, 0.0635f, 0.01f}, 1},
+  {3, {0, 1, 2}, {0.900f, 0.0635f, 0.01f}, 1},
+  {3, {0, 2, 1}, {0.900f, 0.0635f, 0.01f}, 2},
+  {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.1f, 0.05f, 0.001f}, 5},
+  {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.1f, 0.05f, 0.0f}, 1},
+  {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.09f, 0.05f, 0.0f}, 1},    /* shorter */
+  {5, {0, 1, 2, 3, 4}, {0.5f, 0.2f, 0.1f, 0.05f, 0.0f}, 1},     /* longer */
+  {5, {0, 1, 2, 3, 5}, {0.5f, 0.2f, 0.1f, 0.05f, 0.0f}, -1},
+  {1, {3}, {0.999f}, 1},
+  {0, {0}, {0}, 0},
+  {2, {1, 0}, {0.4f, 0.3f}, 2},
+};
+
+/* Blends with both and compares; returns the maximum difference. */
+static gint
+compare_canvas (const gchar * name, const GstVideoInfo * info,
+    GstBuffer * orig, GstMnv3OverlayCanvas * cv, guint step)
+{
+  const gchar *lab[5] = { NULL };
+  GstVideoOverlayComposition *comp;
+  GstVideoFrame fa, fb, f0;
+  GstBuffer *a, *b;
+  gint rx = 0, ry = 0, max_diff = 0;
+  guint rw = 0, rh = 0, n = seq[step].n;
+  gint fw = GST_VIDEO_INFO_WIDTH (info), fh = GST_VIDEO_INFO_HEIGHT (info);
+
+  for (guint i = 0; i < n; i++)
+    lab[i] = seq_labels[seq[step].ids[i]];
+  guint redrawn = gst_mnv3_overlay_canvas_set (cv, lab, seq[step].scores, n);
+  /* (tiny frames clip the lines before the text that changes) */
+  if (seq[step].redrawn >= 0 && fw >= 320
+      && redrawn != (guint) seq[step].redrawn)
+    FAIL ("%s %dx%d step %u: %u lines drawn again, want %d", name, fw, fh,
+        step, redrawn, seq[step].redrawn);
+
+  comp = gst_mnv3_overlay_render (lab, seq[step].scores, n, fw, fh, NULL);
+  if (n > 0)
+    g_assert (get_rect (comp, &rx, &ry, &rw, &rh));
+  a = gst_buffer_copy_deep (orig);
+  b = gst_buffer_copy_deep (orig);
+  g_assert (gst_video_frame_map (&fa, info, a, GST_MAP_READWRITE));
+  g_assert (gst_video_frame_map (&fb, info, b, GST_MAP_READWRITE));
+  g_assert (gst_video_frame_map (&f0, info, orig, GST_MAP_READ));
+  if (comp)
+    g_assert (gst_video_overlay_composition_blend (comp, &fa));
+  if (!gst_mnv3_overlay_canvas_blend (cv, &fb))
+    FAIL ("%s: canvas_blend failed", name);
+
+  for (guint k = 0; k < 3; k++) {
+    gint pl = GST_VIDEO_FRAME_COMP_PLANE (&fa, k);
+    gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (&fa, k);
+    gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (info->finfo, k);
+    gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (info->finfo, k);
+    gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (&fa, pl);
+    for (gint y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&fa, k); y++) {
+      gsize o = (gsize) y * stride;
+      const guint8 *pa = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&fa, k) + o;
+      const guint8 *pb = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&fb, k) + o;
+      const guint8 *p0 = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&f0, k) + o;
+      for (gint x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH (&fa, k); x++) {
+        gint x0 = x << ws, x1 = (x + 1) << ws;
+        gint y0 = y << hs, y1 = (y + 1) << hs;
+        gboolean in = n > 0 && x1 > rx && x0 < rx + (gint) rw && y1 > ry
+            && y0 < ry + (gint) rh;
+        gint d = ABS (pa[x * ps] - pb[x * ps]);
+        if (!in && pb[x * ps] != p0[x * ps]) {
+          FAIL ("%s %dx%d step %u: component %u sample %d,%d outside "
+              "changed", name, fw, fh, step, k, x, y);
+          goto done;
+        }
+        max_diff = MAX (max_diff, d);
+        if (d > MAX_DIFF) {
+          FAIL ("%s %dx%d step %u: component %u sample %d,%d: %d, "
+              "GStreamer %d, was %d", name, fw, fh, step, k, x, y,
+              pb[x * ps], pa[x * ps], p0[x * ps]);
+          goto done;
+        }
+      }
+    }
+  }
+done:
+  gst_video_frame_unmap (&fa);
+  gst_video_frame_unmap (&fb);
+  gst_video_frame_unmap (&f0);
+  if (comp)
+    gst_video_overlay_composition_unref (comp);
+  gst_buffer_unref (a);
+  gst_buffer_unref (b);
+  return max_diff;
+}
+
 static void
-test_blender (void)
+test_canvas (void)
 {
   static const GstVideoFormat formats[] = {
     GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx,
@@ -185,102 +294,62 @@ test_blender (void)
     GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
     GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_GRAY8,
   };
-  const gint fw = 321, fh = 243;
-  GstVideoRectangle box = { 37, 21, 100, 100 };
+  /* odd sizes (cut chroma blocks, boxes clipped by the frame), and the
+   * sizes where the font scale changes */
+  static const gint sizes[][2] = { {321, 243}, {1, 1}, {3, 7}, {17, 35},
+  {1279, 719}, {1920, 1080}
+  };
   GRand *rand = g_rand_new_with_seed (7);
 
   for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
     const gchar *name = gst_video_format_to_string (formats[f]);
-    GstVideoInfo info;
-    GstVideoFrame fa, fb, f0;
-    GstBuffer *a, *b, *orig;
-    GstMapInfo map;
-    gint rx, ry, max_diff = 0;
-    guint rw, rh;
 
-    gst_video_info_set_format (&info, formats[f], fw, fh);
-    orig = gst_buffer_new_allocate (NULL, info.size, NULL);
-    gst_buffer_map (orig, &map, GST_MAP_WRITE);
-    for (gsize i = 0; i < map.size; i++)
-      map.data[i] = g_rand_int_range (rand, 0, 256);
-    /* GStreamer's blender takes the x of RGBx as the frame's alpha: opaque
-     * (the stride, 321 * 4, keeps every row on the pixel grid) */
-    if (GST_VIDEO_INFO_N_PLANES (&info) == 1 && GST_VIDEO_INFO_IS_RGB (&info)
-        && GST_VIDEO_INFO_COMP_PSTRIDE (&info, 0) == 4) {
-      gint x = 6 - GST_VIDEO_INFO_COMP_POFFSET (&info, 0) -
-          GST_VIDEO_INFO_COMP_POFFSET (&info, 1) -
-          GST_VIDEO_INFO_COMP_POFFSET (&info, 2);
-      for (gsize i = x; i < map.size; i += 4)
-        map.data[i] = 255;
-    }
-    gst_buffer_unmap (orig, &map);
-    a = gst_buffer_copy_deep (orig);
-    b = gst_buffer_copy_deep (orig);
+    for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+      GstVideoInfo info;
+      GstBuffer *orig;
+      GstMapInfo map;
+      gint max_diff = 0;
+      gint fw = sizes[s][0], fh = sizes[s][1];
 
-    GstVideoOverlayComposition *comp =
-        gst_mnv3_overlay_render (labels, scores, 3, fw, fh, &box);
-    g_assert (get_rect (comp, &rx, &ry, &rw, &rh));
-    GstMnv3OverlayBlender *bl = gst_mnv3_overlay_blender_new (comp, &info);
-    gboolean refuse = GST_VIDEO_INFO_HAS_ALPHA (&info)
-        || GST_VIDEO_INFO_IS_GRAY (&info);
-    if (refuse != (bl == NULL))
-      FAIL ("%s: blender %s", name, bl ? "accepted" : "refused");
-    if (bl == NULL) {
-      gst_video_overlay_composition_unref (comp);
-      gst_buffer_unref (a);
-      gst_buffer_unref (b);
-      gst_buffer_unref (orig);
-      continue;
-    }
-    g_assert (gst_video_frame_map (&fa, &info, a, GST_MAP_READWRITE));
-    g_assert (gst_video_frame_map (&fb, &info, b, GST_MAP_READWRITE));
-    g_assert (gst_video_frame_map (&f0, &info, orig, GST_MAP_READ));
-    g_assert (gst_video_overlay_composition_blend (comp, &fa));
-    if (!gst_mnv3_overlay_blender_blend (bl, &fb))
-      FAIL ("%s: blender_blend failed", name);
+      /* big frames: one format per family is enough */
+      if (fw > 400 && formats[f] != GST_VIDEO_FORMAT_NV12
+          && formats[f] != GST_VIDEO_FORMAT_RGB
+          && formats[f] != GST_VIDEO_FORMAT_YUY2)
+        continue;
+      gst_video_info_set_format (&info, formats[f], fw, fh);
+      GstMnv3OverlayCanvas *cv = gst_mnv3_overlay_canvas_new (&info);
+      gboolean refuse = GST_VIDEO_INFO_HAS_ALPHA (&info)
+          || GST_VIDEO_INFO_IS_GRAY (&info);
+      if (refuse != (cv == NULL))
+        FAIL ("%s: canvas %s", name, cv ? "accepted" : "refused");
+      if (cv == NULL)
+        continue;
 
-    for (guint k = 0; k < 3; k++) {
-      gint pl = GST_VIDEO_FRAME_COMP_PLANE (&fa, k);
-      gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (&fa, k);
-      gint ws = GST_VIDEO_FORMAT_INFO_W_SUB (info.finfo, k);
-      gint hs = GST_VIDEO_FORMAT_INFO_H_SUB (info.finfo, k);
-      gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (&fa, pl);
-      for (gint y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT (&fa, k); y++) {
-        gsize o = (gsize) y * stride;
-        const guint8 *pa = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&fa, k) + o;
-        const guint8 *pb = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&fb, k) + o;
-        const guint8 *p0 = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (&f0, k) + o;
-        for (gint x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH (&fa, k); x++) {
-          gint x0 = x << ws, x1 = (x + 1) << ws;
-          gint y0 = y << hs, y1 = (y + 1) << hs;
-          gboolean in = x1 > rx && x0 < rx + (gint) rw && y1 > ry
-              && y0 < ry + (gint) rh;
-          gint d = ABS (pa[x * ps] - pb[x * ps]);
-          if (!in && pb[x * ps] != p0[x * ps]) {
-            FAIL ("%s: component %u sample %d,%d outside changed", name, k,
-                x, y);
-            goto next;
-          }
-          max_diff = MAX (max_diff, d);
-          if (d > MAX_DIFF) {
-            FAIL ("%s: component %u sample %d,%d: %d, GStreamer %d, was %d",
-                name, k, x, y, pb[x * ps], pa[x * ps], p0[x * ps]);
-            goto next;
-          }
-        }
+      orig = gst_buffer_new_allocate (NULL, info.size, NULL);
+      gst_buffer_map (orig, &map, GST_MAP_WRITE);
+      for (gsize i = 0; i < map.size; i++)
+        map.data[i] = g_rand_int_range (rand, 0, 256);
+      /* GStreamer's blender takes the x of RGBx as the frame's alpha:
+       * opaque (with 4-byte pixels every row starts on the pixel grid) */
+      if (GST_VIDEO_INFO_N_PLANES (&info) == 1 && GST_VIDEO_INFO_IS_RGB (&info)
+          && GST_VIDEO_INFO_COMP_PSTRIDE (&info, 0) == 4) {
+        gint x = 6 - GST_VIDEO_INFO_COMP_POFFSET (&info, 0) -
+            GST_VIDEO_INFO_COMP_POFFSET (&info, 1) -
+            GST_VIDEO_INFO_COMP_POFFSET (&info, 2);
+        for (gsize i = x; i < map.size; i += 4)
+          map.data[i] = 255;
       }
+      gst_buffer_unmap (orig, &map);
+
+      for (guint step = 0; step < G_N_ELEMENTS (seq); step++) {
+        gint d = compare_canvas (name, &info, orig, cv, step);
+        max_diff = MAX (max_diff, d);
+      }
+      g_print ("%-5s %4dx%-4d canvas vs gst_video_overlay_composition_blend: "
+          "max difference %d\n", name, fw, fh, max_diff);
+      gst_mnv3_overlay_canvas_free (cv);
+      gst_buffer_unref (orig);
     }
-  next:
-    g_print ("%-5s blender vs gst_video_overlay_composition_blend: max "
-        "difference %d\n", name, max_diff);
-    gst_video_frame_unmap (&fa);
-    gst_video_frame_unmap (&fb);
-    gst_video_frame_unmap (&f0);
-    gst_mnv3_overlay_blender_free (bl);
-    gst_video_overlay_composition_unref (comp);
-    gst_buffer_unref (a);
-    gst_buffer_unref (b);
-    gst_buffer_unref (orig);
   }
   g_rand_free (rand);
 }
@@ -291,7 +360,7 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   test_geometry ();
   test_blend ();
-  test_blender ();
+  test_canvas ();
   if (failures) {
     g_printerr ("%d failures\n", failures);
     return 1;
