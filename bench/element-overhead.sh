@@ -69,21 +69,9 @@ skip () {
   exit 77
 }
 
-die () {
-  echo "element-overhead: $*" >&2
-  exit 1
-}
-
-# The value of key=... in a line of key=value words.
-field () {
-  sed -n "s/\\(^\\|.* \\)$1=\\([^ ]*\\).*/\\2/p" | tail -n 1
-}
-
-# Median of the numbers on stdin, one per line.
-median () {
-  sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan";
-      else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.4f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
+# die, field, median
+# shellcheck source=bench/lib.sh
+. "$SRC/bench/lib.sh"
 
 MNV3=$BUILD/src/mnv3
 BENCH_PP=$BUILD/tests/preprocess/bench-preprocess

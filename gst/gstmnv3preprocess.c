@@ -187,6 +187,21 @@ accum_split_orc (gfloat * d1, gfloat * d2, const guint8 * s, gfloat w1,
   mnv3_orc_accum_split_u8_f32 (d1, d2, s, w1, w2, n);
 }
 
+/* vpass_int (): a full-weight row left without a partner: onto the 16-bit
+ * sum if one is open, else straight into the float row. Returns the new row
+ * count of the sum. */
+static inline gint
+vpass_flush (GstMnv3Preprocess * pp, const guint8 * row, gfloat wf, gint len,
+    gfloat * acc, guint16 * sum, gint n16)
+{
+  if (n16 == 0) {
+    pp->accum (acc, row, wf, len);
+    return 0;
+  }
+  mnv3_orc_add_u8_u16 (sum, row, len);
+  return n16 + 1;
+}
+
 /* Vertical pass of output row oy of one plane, fast path (cnt >= 3): the
  * rows of full weight wfull are summed exactly in 16 bits, two at a time,
  * and scaled once; the fractional boundary rows go through float as in the
@@ -230,12 +245,7 @@ vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
       continue;
     }
     if (pend != NULL) {
-      if (n16 > 0) {
-        mnv3_orc_add_u8_u16 (sum, pend, len);
-        n16++;
-      } else {
-        pp->accum (acc, pend, wf, len);
-      }
+      n16 = vpass_flush (pp, pend, wf, len, acc, sum, n16);
       pend = NULL;
     }
     if (share && n16 > 0) {
@@ -248,14 +258,8 @@ vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
       pp->accum (acc, s, w[k], len);
     }
   }
-  if (pend != NULL) {
-    if (n16 > 0) {
-      mnv3_orc_add_u8_u16 (sum, pend, len);
-      n16++;
-    } else {
-      pp->accum (acc, pend, wf, len);
-    }
-  }
+  if (pend != NULL)
+    n16 = vpass_flush (pp, pend, wf, len, acc, sum, n16);
   if (n16 > 0)
     mnv3_orc_accum_u16_f32 (acc, sum, wf, len);
   return share;

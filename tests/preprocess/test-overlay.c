@@ -14,6 +14,7 @@
 #include <gst/video/video.h>
 
 #include "gstmnv3overlay.h"
+#include "test-formats.h"
 
 static gint failures = 0;
 
@@ -93,14 +94,6 @@ test_geometry (void)
 static void
 test_blend (void)
 {
-  static const GstVideoFormat formats[] = {
-    GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx,
-    GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB, GST_VIDEO_FORMAT_xBGR,
-    GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRA, GST_VIDEO_FORMAT_ARGB,
-    GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_YV12,
-    GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
-    GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_GRAY8,
-  };
   const gint fw = 321, fh = 243;
   GstVideoRectangle box = { 37, 21, 100, 100 };
 
@@ -286,14 +279,6 @@ done:
 static void
 test_canvas (void)
 {
-  static const GstVideoFormat formats[] = {
-    GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx,
-    GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB, GST_VIDEO_FORMAT_xBGR,
-    GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRA, GST_VIDEO_FORMAT_ARGB,
-    GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_YV12,
-    GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
-    GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_GRAY8,
-  };
   /* odd sizes (cut chroma blocks, boxes clipped by the frame), and the
    * sizes where the font scale changes */
   static const gint sizes[][2] = { {321, 243}, {1, 1}, {3, 7}, {17, 35},

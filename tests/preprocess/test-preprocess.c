@@ -27,18 +27,11 @@
 #include <gst/video/video.h>
 
 #include "gstmnv3preprocess.h"
+#include "test-formats.h"
 
 static const gfloat mean_tv[3] = { 0.485f, 0.456f, 0.406f };
 static const gfloat std_tv[3] = { 0.229f, 0.224f, 0.225f };
 
-static const GstVideoFormat formats[] = {
-  GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGR, GST_VIDEO_FORMAT_RGBx,
-  GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB, GST_VIDEO_FORMAT_xBGR,
-  GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_BGRA, GST_VIDEO_FORMAT_ARGB,
-  GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_YV12,
-  GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
-  GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_GRAY8,
-};
 
 static const GstMnv3CropMode modes[] = {
   GST_MNV3_CROP_CENTER, GST_MNV3_CROP_STRETCH, GST_MNV3_CROP_LETTERBOX
