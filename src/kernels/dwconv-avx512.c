@@ -203,17 +203,26 @@ small_block (const float *in, float *out, const struct mnv3_dwconv_params *p,
     const int S, const int tail, __mmask16 mask)
 {
   const size_t c = p->c;
-  /* the padded tile: rows r0 .. r0 + ph, columns -pad_left .. */
+  /* the padded tile: rows r0 .. r0 + ph, columns -pad_left .. The next
+   * block's input and weights are the next cache line of each of these
+   * (channels innermost): fetched now, they arrive while this block runs;
+   * left to the hardware they came from L3 at one miss per pixel. */
   for (size_t y = 0; y < ph; y++) {
     long iy = r0 + (long) y;
     for (size_t x = 0; x < pw; x++) {
       long ix = (long) x - p->pad_left;
       __m512 v = _mm512_setzero_ps ();
-      if (iy >= 0 && iy < (long) p->ih && ix >= 0 && ix < (long) p->iw)
-        v = LOAD (in + ((size_t) iy * p->iw + (size_t) ix) * c + cb);
+      if (iy >= 0 && iy < (long) p->ih && ix >= 0 && ix < (long) p->iw) {
+        const float *ip = in + ((size_t) iy * p->iw + (size_t) ix) * c + cb;
+        _mm_prefetch ((const char *) (ip + 16), _MM_HINT_T0);
+        v = LOAD (ip);
+      }
       _mm512_store_ps (t + (y * pw + x) * 16, v);
     }
   }
+  for (int j = 0; j < K * K; j++)
+    _mm_prefetch ((const char *) (p->w + (size_t) j * c + cb + 16),
+        _MM_HINT_T0);
   __m512 wv[25];
 #pragma GCC unroll 25
   for (int j = 0; j < K * K; j++)
