@@ -533,17 +533,18 @@ add_qgap (Builder * bld, ProfType prof, const float *in, float *out,
   g_array_append_val (bld->steps, s);
 }
 
-/* Buffers of mnv3_graph_new (): Qin the rounded input, X/Y ping-pong block
- * inputs and outputs, E expanded, D depthwise, P/Q/S SE vectors, H hidden. */
+/* Buffers of mnv3_graph_new (): qin the rounded input (emulation only),
+ * x/y ping-pong block inputs and outputs, e expanded, d depthwise, p/q/sc SE
+ * vectors, h hidden, scr the fused blocks' per-chunk scratch. */
 typedef struct
 {
   const float *input;
-  float *qin, *x, *y, *e, *d, *p, *q, *sc, *h, *logits;
-} QuantBuffers;
+  float *qin, *x, *y, *e, *d, *p, *q, *sc, *h, *logits, *scr;
+} NetBuffers;
 
 static void
 add_quant_network (Builder * bld, const Mnv3Model * model,
-    const QuantBuffers * buf)
+    const NetBuffers * buf)
 {
   const Mnv3ModelInfo *info = &model->info;
   const Mnv3ActQuant *aq = model->act_quant;
@@ -668,6 +669,136 @@ add_quant_network (Builder * bld, const Mnv3Model * model,
       model->classifier.cout, &model->classifier, &aq->classifier);
 }
 
+/* The float network: stem, bneck blocks (fused where fused_band () says
+ * so), head and classifier. */
+static void
+add_float_network (Builder * bld, const Mnv3Model * model, FuseMode fuse,
+    const NetBuffers * buf)
+{
+  const Mnv3ModelInfo *info = &model->info;
+  int pad, hw, ohw;
+  Step s;
+
+  /* Stem: conv 3x3/2 (DESIGN 3a), h-swish (ReLU when minimalistic). */
+  hw = info->input_size;
+  mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
+  memset (&s, 0, sizeof s);
+  s.kind = STEP_CONV;
+  s.prof = PROF_STEM;
+  s.in = buf->input;
+  s.out = buf->x;
+  s.p.conv = (struct mnv3_conv_params) {
+    .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = model->stem.cout,
+    .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = model->stem.w,
+    .bias = model->stem.b,.act = model->stem.act
+  };
+  s.macs = (uint64_t) ohw *ohw * model->stem.cout * 27;
+  g_snprintf (s.desc, sizeof s.desc, "%dx%dx3->%d", hw, hw, model->stem.cout);
+  g_array_append_val (bld->steps, s);
+  hw = ohw;
+  float *cur = buf->x, *other = buf->y;
+
+  for (int i = 0; i < model->n_blocks; i++) {
+    /* bneck: [1x1 expand, act] -> kxk depthwise/stride, act -> [SE] ->
+     * 1x1 project (linear) [+ input when stride 1 and cin == cout]. */
+    const Mnv3Block *b = &model->blocks[i];
+    size_t m_in = (size_t) hw * hw, scratch_floats;
+    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
+    size_t band = fused_band (fuse, b, hw, ohw, &scratch_floats);
+    struct mnv3_dwconv_params dwp = {
+      .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
+      .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
+      .bias = b->dw.b,.act = b->dw.act
+    };
+    uint64_t dw_macs = (uint64_t) ohw * ohw * b->cexp * b->k * b->k;
+    if (band) {
+      memset (&s, 0, sizeof s);
+      s.kind = STEP_BLOCK;
+      s.prof = PROF_DWCONV;
+      FusedBlock *f = &s.p.fb;
+      f->dw = dwp;
+      f->x = cur;
+      f->d = buf->d;
+      f->scratch = buf->scr;
+      f->scratch_floats = scratch_floats;
+      f->band = band;
+      f->has_expand = b->has_expand;
+      if (b->has_expand)
+        f->expand = conv1x1_params (bld, &b->expand, 0, NULL, NULL);
+      /* with SE the projection waits for the pooled scale */
+      f->has_project = !b->has_se;
+      if (f->has_project) {
+        /* never in place: other threads' bands still read x */
+        f->project = conv1x1_params (bld, &b->project, 0, NULL,
+            b->residual ? cur : NULL);
+        f->out = other;
+      }
+      s.macs = dw_macs + (uint64_t) m_in *(b->has_expand ? b->cin * b->cexp : 0)
+      + (uint64_t) ohw *ohw * (f->has_project ? b->cexp * b->cout : 0);
+      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d band=%zu", hw, hw,
+          b->cexp, b->k, b->stride, band);
+      g_array_append_val (bld->steps, s);
+    } else {
+      const float *dw_in = cur;
+      if (b->has_expand) {
+        add_conv1x1 (bld, PROF_EXPAND, &b->expand, cur, buf->e, m_in, NULL,
+            NULL);
+        dw_in = buf->e;
+      }
+      memset (&s, 0, sizeof s);
+      s.kind = STEP_DWCONV;
+      s.prof = PROF_DWCONV;
+      s.in = dw_in;
+      s.out = buf->d;
+      s.p.dw = dwp;
+      s.macs = dw_macs;
+      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d", hw, hw,
+          b->cexp, b->k, b->stride);
+      g_array_append_val (bld->steps, s);
+    }
+    hw = ohw;
+    size_t m_out = (size_t) hw * hw;
+
+    if (band && !b->has_se) {
+      float *t = cur;           /* the fused step projected into other */
+      cur = other;
+      other = t;
+      continue;
+    }
+    const float *kscale = NULL;
+    if (b->has_se) {
+      /* Squeeze-excite: pool -> fc1 ReLU -> fc2 h-sigmoid; the channel
+       * scale is applied inside the projection GEMM (kscale). */
+      add_gap (bld, PROF_SE, buf->d, buf->p, m_out, b->cexp);
+      add_conv1x1 (bld, PROF_SE, &b->fc1, buf->p, buf->q, 1, NULL, NULL);
+      add_conv1x1 (bld, PROF_SE, &b->fc2, buf->q, buf->sc, 1, NULL, NULL);
+      kscale = buf->sc;
+    }
+    if (b->residual) {
+      /* In place: each output element reads its residual first. */
+      add_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, cur, m_out, kscale,
+          cur);
+    } else {
+      add_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, other, m_out, kscale,
+          NULL);
+      float *t = cur;
+      cur = other;
+      other = t;
+    }
+  }
+
+  /* Head: 1x1 conv, act -> global pool -> classifier.0 act ->
+   * classifier.3 (dropout is identity at inference). */
+  add_conv1x1 (bld, PROF_HEAD, &model->head, cur, buf->e, (size_t) hw * hw,
+      NULL, NULL);
+  add_gap (bld, PROF_POOL, buf->e, buf->p, (size_t) hw * hw, model->head.cout);
+  add_conv1x1 (bld, PROF_CLASSIFIER, &model->hidden, buf->p, buf->h, 1, NULL,
+      NULL);
+  add_conv1x1 (bld, PROF_CLASSIFIER, &model->classifier, buf->h, buf->logits, 1,
+      NULL, NULL);
+
+}
+
 Mnv3Graph *
 mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     GError ** error)
@@ -742,140 +873,17 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   float *A = g->arena;
   g->input = A + off_in;
   g->logits = A + off_logits;
-  float *X = A + off_x, *Y = A + off_y, *E = A + off_e, *D = A + off_d;
-  float *P = A + off_pool, *Q = A + off_sq, *S = A + off_scale;
-  float *H = A + off_hidden, *SCR = A + off_scratch;
-
   Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads,
     g_ptr_array_new_with_free_func (g_aligned_free)
   };
-  Step s;
-
-  /* Stem: conv 3x3/2 (DESIGN 3a), h-swish (ReLU when minimalistic). */
-  hw = info->input_size;
-  mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
-  memset (&s, 0, sizeof s);
-  s.kind = STEP_CONV;
-  s.prof = PROF_STEM;
-  s.in = g->input;
-  s.out = X;
-  s.p.conv = (struct mnv3_conv_params) {
-    .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = model->stem.cout,
-    .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = model->stem.w,
-    .bias = model->stem.b,.act = model->stem.act
+  NetBuffers nb = { g->input, A + off_qin, A + off_x, A + off_y, A + off_e,
+    A + off_d, A + off_pool, A + off_sq, A + off_scale, A + off_hidden,
+    g->logits, A + off_scratch
   };
-  s.macs = (uint64_t) ohw *ohw * model->stem.cout * 27;
-  g_snprintf (s.desc, sizeof s.desc, "%dx%dx3->%d", hw, hw, model->stem.cout);
-  g_array_append_val (bld.steps, s);
-  hw = ohw;
-  float *cur = X, *other = Y;
-
-  for (int i = 0; i < model->n_blocks; i++) {
-    /* bneck: [1x1 expand, act] -> kxk depthwise/stride, act -> [SE] ->
-     * 1x1 project (linear) [+ input when stride 1 and cin == cout]. */
-    const Mnv3Block *b = &model->blocks[i];
-    size_t m_in = (size_t) hw * hw, scratch_floats;
-    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
-    size_t band = fused_band (fuse, b, hw, ohw, &scratch_floats);
-    struct mnv3_dwconv_params dwp = {
-      .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
-      .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
-      .bias = b->dw.b,.act = b->dw.act
-    };
-    uint64_t dw_macs = (uint64_t) ohw * ohw * b->cexp * b->k * b->k;
-    if (band) {
-      memset (&s, 0, sizeof s);
-      s.kind = STEP_BLOCK;
-      s.prof = PROF_DWCONV;
-      FusedBlock *f = &s.p.fb;
-      f->dw = dwp;
-      f->x = cur;
-      f->d = D;
-      f->scratch = SCR;
-      f->scratch_floats = scratch_floats;
-      f->band = band;
-      f->has_expand = b->has_expand;
-      if (b->has_expand)
-        f->expand = conv1x1_params (&bld, &b->expand, 0, NULL, NULL);
-      /* with SE the projection waits for the pooled scale */
-      f->has_project = !b->has_se;
-      if (f->has_project) {
-        /* never in place: other threads' bands still read x */
-        f->project = conv1x1_params (&bld, &b->project, 0, NULL,
-            b->residual ? cur : NULL);
-        f->out = other;
-      }
-      s.macs = dw_macs + (uint64_t) m_in *(b->has_expand ? b->cin * b->cexp : 0)
-      + (uint64_t) ohw *ohw * (f->has_project ? b->cexp * b->cout : 0);
-      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d band=%zu", hw, hw,
-          b->cexp, b->k, b->stride, band);
-      g_array_append_val (bld.steps, s);
-    } else {
-      const float *dw_in = cur;
-      if (b->has_expand) {
-        add_conv1x1 (&bld, PROF_EXPAND, &b->expand, cur, E, m_in, NULL, NULL);
-        dw_in = E;
-      }
-      memset (&s, 0, sizeof s);
-      s.kind = STEP_DWCONV;
-      s.prof = PROF_DWCONV;
-      s.in = dw_in;
-      s.out = D;
-      s.p.dw = dwp;
-      s.macs = dw_macs;
-      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d", hw, hw,
-          b->cexp, b->k, b->stride);
-      g_array_append_val (bld.steps, s);
-    }
-    hw = ohw;
-    size_t m_out = (size_t) hw * hw;
-
-    if (band && !b->has_se) {
-      float *t = cur;           /* the fused step projected into other */
-      cur = other;
-      other = t;
-      continue;
-    }
-    const float *kscale = NULL;
-    if (b->has_se) {
-      /* Squeeze-excite: pool -> fc1 ReLU -> fc2 h-sigmoid; the channel
-       * scale is applied inside the projection GEMM (kscale). */
-      add_gap (&bld, PROF_SE, D, P, m_out, b->cexp);
-      add_conv1x1 (&bld, PROF_SE, &b->fc1, P, Q, 1, NULL, NULL);
-      add_conv1x1 (&bld, PROF_SE, &b->fc2, Q, S, 1, NULL, NULL);
-      kscale = S;
-    }
-    if (b->residual) {
-      /* In place: each output element reads its residual first. */
-      add_conv1x1 (&bld, PROF_PROJECT, &b->project, D, cur, m_out, kscale, cur);
-    } else {
-      add_conv1x1 (&bld, PROF_PROJECT, &b->project, D, other, m_out, kscale,
-          NULL);
-      float *t = cur;
-      cur = other;
-      other = t;
-    }
-  }
-
-  /* Head: 1x1 conv, act -> global pool -> classifier.0 act ->
-   * classifier.3 (dropout is identity at inference). */
-  add_conv1x1 (&bld, PROF_HEAD, &model->head, cur, E, (size_t) hw * hw, NULL,
-      NULL);
-  add_gap (&bld, PROF_POOL, E, P, (size_t) hw * hw, model->head.cout);
-  add_conv1x1 (&bld, PROF_CLASSIFIER, &model->hidden, P, H, 1, NULL, NULL);
-  add_conv1x1 (&bld, PROF_CLASSIFIER, &model->classifier, H, g->logits, 1,
-      NULL, NULL);
-
-  if (emulate) {
-    /* TFLite's rounding: a step list of its own (the float one above is
-     * left as it is and dropped). */
-    QuantBuffers qb = { g->input, A + off_qin, X, Y, E, D, P, Q, S, H,
-      g->logits
-    };
-    g_array_set_size (bld.steps, 0);
-    g_ptr_array_set_size (bld.packed, 0);       /* frees the float list's */
-    add_quant_network (&bld, model, &qb);
-  }
+  if (emulate)                  /* TFLite's rounding: a step list of its own */
+    add_quant_network (&bld, model, &nb);
+  else
+    add_float_network (&bld, model, fuse, &nb);
 
   g->n_steps = (int) bld.steps->len;
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
