@@ -358,23 +358,38 @@ test_metadata (void)
   o = small_points (fine, fine);
   json_object_remove_member (o, "features.3.add");
   expect_refused (points_node (o), "one entry missing", "entries");
-  o = small_points (fine, fine);
-  set_entry (o, "features.7.block.2.extra", "[0.5, 0, 0, 255]");
-  expect_refused (points_node (o), "one entry too many", "entries");
+  /* one entry of the valid set replaced: key, value, what, the error's needle */
+  static const struct
+  {
+    const char *key, *json, *what, *needle;
+  } bad_entries[] = {
+    {"features.7.block.2.extra", "[0.5, 0, 0, 255]", "one entry too many",
+        "entries"},
+    {"features.5.block.0", "[0, 0, 0, 255]", "zero scale",
+        "features.5.block.0"},
+    {"features.5.block.0", "[-0.5, 0, 0, 255]", "negative scale", "scale"},
+    {"pool", "[1e300, 0, 0, 255]", "scale infinite as a float", "pool"},
+    {"pool", "[\"nan\", 0, 0, 255]", "scale a string", "pool"},
+    {"input", "[0.5, 300, 0, 255]", "zero point above qmax", "zero_point"},
+    {"input", "[0.5, 1.5, 0, 255]", "fractional zero point", "input"},
+    {"input", "[0.5, 0, 255, 0]", "qmin > qmax", "qmin"},
+    {"input", "[0.5, 0, 0]", "three numbers", "input"},
+    {"features.1.block.1.relu6", "[0.5, 0, 0, 12]",
+        "relu6 without its constant", "features.1.block.1.relu6"},
+    {"classifier.3", "{\"scale\": 0.5}", "an object, not an array",
+        "classifier.3"},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad_entries); i++) {
+    o = small_points (fine, fine);
+    set_entry (o, bad_entries[i].key, bad_entries[i].json);
+    expect_refused (points_node (o), bad_entries[i].what,
+        bad_entries[i].needle);
+  }
   o = small_points (fine, fine);
   json_object_remove_member (o, "features.3.add");
   set_entry (o, "features.2.add", "[0.5, 0, 0, 255]");
   expect_refused (points_node (o), "a point the network lacks",
       "features.2.add");
-  o = small_points (fine, fine);
-  set_entry (o, "features.5.block.0", "[0, 0, 0, 255]");
-  expect_refused (points_node (o), "zero scale", "features.5.block.0");
-  o = small_points (fine, fine);
-  set_entry (o, "features.5.block.0", "[-0.5, 0, 0, 255]");
-  expect_refused (points_node (o), "negative scale", "scale");
-  o = small_points (fine, fine);
-  set_entry (o, "pool", "[1e300, 0, 0, 255]");
-  expect_refused (points_node (o), "scale infinite as a float", "pool");
   o = small_points (fine, fine);
   set_entry (o, "pool", "[12345.5, 0, 0, 255]");
   {
@@ -387,28 +402,6 @@ test_metadata (void)
     g_strfreev (parts);
     json_node_unref (n);
   }
-  o = small_points (fine, fine);
-  set_entry (o, "pool", "[\"nan\", 0, 0, 255]");
-  expect_refused (points_node (o), "scale a string", "pool");
-  o = small_points (fine, fine);
-  set_entry (o, "input", "[0.5, 300, 0, 255]");
-  expect_refused (points_node (o), "zero point above qmax", "zero_point");
-  o = small_points (fine, fine);
-  set_entry (o, "input", "[0.5, 1.5, 0, 255]");
-  expect_refused (points_node (o), "fractional zero point", "input");
-  o = small_points (fine, fine);
-  set_entry (o, "input", "[0.5, 0, 255, 0]");
-  expect_refused (points_node (o), "qmin > qmax", "qmin");
-  o = small_points (fine, fine);
-  set_entry (o, "input", "[0.5, 0, 0]");
-  expect_refused (points_node (o), "three numbers", "input");
-  o = small_points (fine, fine);
-  set_entry (o, "features.1.block.1.relu6", "[0.5, 0, 0, 12]");
-  expect_refused (points_node (o), "relu6 without its constant",
-      "features.1.block.1.relu6");
-  o = small_points (fine, fine);
-  set_entry (o, "classifier.3", "{\"scale\": 0.5}");
-  expect_refused (points_node (o), "an object, not an array", "classifier.3");
   expect_refused (string_node ("{{{ not json"), "garbage", "JSON");
   expect_refused (string_node ("[1, 2, 3]"), "not an object", "object");
   expect_refused (string_node (""), "empty string", NULL);
