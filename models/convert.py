@@ -6,13 +6,16 @@
 safetensors model format (models/FORMAT.md).
 
 usage: convert.py INPUT -o OUT.safetensors [--labels FILE | --no-labels] [--arch ARCH]
-                  [--width W] [--input-size N] [--source TEXT] [--float-activations]
+                  [--width W] [--input-size N] [--padding P] [--source TEXT]
+                  [--float-activations] [--external-data-dir DIR]
 """
 
 import argparse
 import collections
 import json
+import math
 import os
+import stat
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,6 +27,75 @@ import mnv3format as F  # noqa: E402
 from mnv3format import FormatError  # noqa: E402
 
 LABELS_DIR = os.path.join(HERE, "labels")
+
+# Limits (models/README.md, "Limits"). The largest official MobileNetV3 file is about 22 MB.
+MAX_INPUT_BYTES = 1 << 30           # the input file, and all ONNX external data together
+MAX_LABELS_BYTES = 8 << 20          # a --labels file (the model file's header is at most 64 MiB)
+MAX_TENSOR_ELEMENTS = 1 << 28       # one graph constant (1 GiB as float32)
+MIN_INPUT_SIZE, MAX_INPUT_SIZE = 16, 2048   # what libmnv3 accepts (src/mnv3-model.c)
+
+
+def _file_kind(mode):
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _open_regular(path, what, limit=None, follow=True):
+    """Open path for reading without blocking (a FIFO must not hang us) and return (fd, size)
+    once it is known to be a regular file no larger than limit."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except (OSError, ValueError) as e:
+        raise FormatError("cannot read %s %s: %s" % (what, path, getattr(e, "strerror", None) or e))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FormatError("%s %s is %s; only regular files are read"
+                              % (what, path, _file_kind(st.st_mode)))
+        if limit is not None and st.st_size > limit:
+            raise FormatError("%s %s is %d bytes, more than the limit of %d"
+                              % (what, path, st.st_size, limit))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
+def _pread_all(fd, n, offset, what, path):
+    chunks = []
+    got = 0
+    while got < n:
+        try:
+            b = os.pread(fd, min(n - got, 1 << 24), offset + got)
+        except OSError as e:
+            raise FormatError("cannot read %s %s: %s" % (what, path, e.strerror))
+        if not b:
+            break
+        chunks.append(b)
+        got += len(b)
+    if got != n:
+        raise FormatError("%s %s changed while being read (%d of %d bytes)" % (what, path, got, n))
+    return b"".join(chunks)
+
+
+def read_regular(path, what, limit):
+    """All bytes of a regular file of at most limit bytes (FIFOs, devices, directories and
+    larger files are refused before anything is read)."""
+    fd, size = _open_regular(path, what, limit)
+    try:
+        data = _pread_all(fd, size, 0, what, path)
+        if _pread_all(fd, 0, size, what, path) or os.fstat(fd).st_size != size:
+            raise FormatError("%s %s changed while being read" % (what, path))
+    finally:
+        os.close(fd)
+    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -48,6 +120,8 @@ class Layer:
         self.op = None          # TFLite operator (activation quantization)
         self.prefix = None      # tensor name prefix, set by layers_to_tensors
         self.role = None
+        self.pads = None        # ONNX: explicit pads [top, left, bottom, right]
+        self.auto_pad = "NOTSET"
 
     @property
     def k(self):
@@ -201,7 +275,7 @@ def layers_to_tensors(layers, fmt):
 # ---------------------------------------------------------------------------------------------
 # TFLite
 
-def read_tflite(path, data):
+def read_tflite(path, data, opts):
     import mnv3tflite as T
     m = T.Model(data)
     producers = {}
@@ -270,14 +344,26 @@ def read_tflite(path, data):
     if arch.endswith("minimalistic") and hs:
         raise FormatError("not a MobileNetV3 graph: minimalistic structure (no SE, 3x3 only) but "
                           "%d HARD_SWISH ops" % hs)
-    inp = tensors[m.inputs[0]] if m.inputs else None
-    size = None
-    if inp is not None and len(inp.shape) == 4 and inp.shape[1] == inp.shape[2]:
-        size = inp.shape[1]
+    if not m.inputs or not 0 <= m.inputs[0] < len(tensors):
+        raise FormatError("not a MobileNetV3 graph: no input tensor")
+    inp = tensors[m.inputs[0]]
+    size, size_problem = None, None
+    shape = inp.shape_signature or inp.shape
+    if len(inp.shape) != 4 or len(shape) != 4:
+        raise FormatError("TFLite input %s has shape %s, expected NHWC" % (inp.name, inp.shape))
+    if shape[3] != 3:
+        raise FormatError("TFLite input %s has %d channels, expected 3" % (inp.name, shape[3]))
+    if shape[1] > 0 and shape[2] > 0 and shape[1] == shape[2]:
+        size = shape[1]
+    elif shape[1] > 0 and shape[2] > 0:
+        size_problem = "a non-square %dx%d input" % (shape[1], shape[2])
+    else:
+        size_problem = "a dynamic input size"
     info = dict(padding="tf-same", mean=F.TF_MEAN, std=F.TF_STD, input_size=size,
-                kind="TensorFlow TFLite (%s input)" % (T.TYPE_NAMES.get(inp.type, "?") if inp else "?"),
+                size_problem=size_problem,
+                kind="TensorFlow TFLite (%s input)" % T.TYPE_NAMES.get(inp.type, "?"),
                 licence="Apache-2.0")
-    if inp is not None and inp.type in (3, 9) and inp.scale is not None:
+    if inp.type in (3, 9) and inp.scale is not None:
         info["act_quant"] = tflite_act_quant(m, layers)
         # The uint8 pixel v is the quantized input: x = (v + qmin - zero_point) * scale.
         s, z, qmin, _ = info["act_quant"]["input"]
@@ -380,10 +466,147 @@ def tflite_act_quant(m, layers):
 # ---------------------------------------------------------------------------------------------
 # ONNX
 
-def read_onnx(path, data):
+# TensorProto data types: numpy itemsize and the typed field holding the values when raw_data is
+# empty (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto).
+ONNX_TYPES = {1: (4, "float_data"), 2: (1, "int32_data"), 3: (1, "int32_data"),
+              4: (2, "int32_data"), 5: (2, "int32_data"), 6: (4, "int32_data"),
+              7: (8, "int64_data"), 9: (1, "int32_data"), 10: (2, "int32_data"),
+              11: (8, "double_data"), 12: (4, "uint64_data"), 13: (8, "uint64_data"),
+              16: (2, "int32_data")}
+
+
+def _onnx_text(v, what):
+    """A string field of the protobuf: the C++ protobuf hands back bytes when it is not UTF-8."""
+    if isinstance(v, bytes):
+        raise FormatError("not a valid ONNX model: %s is not UTF-8 text (%r)" % (what, v[:40]))
+    return v
+
+
+def _onnx_external(t, name, nbytes, ext_dir):
+    """The bytes of an initializer stored in an external file: only with --external-data-dir,
+    only a regular file inside that folder (after resolving .. and symlinks), size-checked."""
+    if ext_dir is None:
+        raise FormatError("tensor %s keeps its data in an external file; the converter reads "
+                          "external data only from a folder named with --external-data-dir DIR"
+                          % name)
+    entries = {}
+    for e in t.external_data:
+        entries[_onnx_text(e.key, "an external data key of %s" % name)] = \
+            _onnx_text(e.value, "an external data entry of %s" % name)
+    loc = entries.get("location", "")
+    if not loc or "\0" in loc or os.path.isabs(loc):
+        raise FormatError("tensor %s: external data location %r is not a relative file name"
+                          % (name, loc[:200]))
+    try:
+        offset = int(entries.get("offset", "0"))
+        length = int(entries["length"]) if "length" in entries else None
+    except ValueError:
+        raise FormatError("tensor %s: external data offset/length are not integers" % name)
+    if offset < 0 or (length is not None and length != nbytes):
+        raise FormatError("tensor %s: external data of %s bytes at offset %d, the tensor's shape "
+                          "and type need %d" % (name, length, offset, nbytes))
+    base = os.path.realpath(ext_dir)
+    if not os.path.isdir(base):
+        raise FormatError("--external-data-dir %s is not a folder" % ext_dir)
+    full = os.path.realpath(os.path.join(base, loc))
+    if os.path.commonpath([base, full]) != base or full == base:
+        raise FormatError("tensor %s: external data location %r lies outside --external-data-dir "
+                          "%s" % (name, loc[:200], ext_dir))
+    fd, size = _open_regular(full, "external data file", follow=False)
+    try:
+        if offset + nbytes > size:
+            raise FormatError("tensor %s: external data %s has %d bytes, the tensor needs %d at "
+                              "offset %d" % (name, loc[:200], size, nbytes, offset))
+        return _pread_all(fd, nbytes, offset, "external data file", full)
+    finally:
+        os.close(fd)
+
+
+def _onnx_array(t, name, ext_dir, budget):
+    """numpy array of a TensorProto, its sizes checked before anything is allocated."""
+    from onnx import numpy_helper
+    if t.data_type not in ONNX_TYPES:
+        raise FormatError("tensor %s has ONNX data type %d, expected a number type"
+                          % (name, t.data_type))
+    itemsize, field = ONNX_TYPES[t.data_type]
+    dims = list(t.dims)
+    if len(dims) > 8 or any(d < 0 for d in dims):
+        raise FormatError("tensor %s has shape %s" % (name, dims[:9]))
+    count = math.prod(dims)
+    if count > MAX_TENSOR_ELEMENTS:
+        raise FormatError("tensor %s has %d elements (shape %s), more than the limit of %d"
+                          % (name, count, dims, MAX_TENSOR_ELEMENTS))
+    if t.data_location == 1 or len(t.external_data):   # TensorProto.EXTERNAL
+        nbytes = count * itemsize
+        budget[0] += nbytes
+        if budget[0] > MAX_INPUT_BYTES:
+            raise FormatError("external data larger than %d bytes in total" % MAX_INPUT_BYTES)
+        raw = _onnx_external(t, name, nbytes, ext_dir)
+        t = type(t).FromString(t.SerializeToString())
+        del t.external_data[:]
+        t.data_location = 0
+        t.raw_data = raw
+    elif t.HasField("raw_data"):
+        if len(t.raw_data) != count * itemsize:
+            raise FormatError("tensor %s: %d bytes of data for shape %s (%d-byte elements)"
+                              % (name, len(t.raw_data), dims, itemsize))
+    elif len(getattr(t, field)) != count:
+        raise FormatError("tensor %s: %d values for shape %s" % (name, len(getattr(t, field)), dims))
+    try:
+        a = numpy_helper.to_array(t)
+    except (ValueError, TypeError) as e:
+        raise FormatError("tensor %s: unreadable data (%s)" % (name, str(e).splitlines()[0][:200]))
+    return a.astype(np.float32) if t.data_type in (1, 10, 11, 16) else a
+
+
+def _tf_same_pads(n, k, s):
+    """ONNX pads [top, left, bottom, right] of TensorFlow SAME on an n x n map."""
+    total = max((-(-n // s) - 1) * s + k - n, 0)
+    return [total // 2, total // 2, total - total // 2, total - total // 2]
+
+
+def onnx_padding(layers, size):
+    """'symmetric' or 'tf-same' from the convs' pads, checked conv by conv against the map size
+    when the graph's input size is known."""
+    n = size
+    sym_all, tf_all = True, True
+    for layer in layers:
+        if layer.kind == "fc" or layer.pooled:
+            continue
+        k, s = layer.k, layer.stride
+        sym = [k // 2] * 4
+        if k == 1:
+            sym_ok = tf_ok = layer.pads in (None, [0, 0, 0, 0])
+        elif layer.auto_pad == "SAME_UPPER":
+            sym_ok = _tf_same_pads(n, k, s) == sym if n is not None else s == 1
+            tf_ok = True
+        elif layer.auto_pad not in ("NOTSET", ""):
+            raise FormatError("Conv %s: auto_pad %s is neither torchvision's nor TensorFlow's "
+                              "padding" % (layer.name, layer.auto_pad))
+        else:
+            sym_ok = layer.pads == sym
+            if n is not None:
+                tf_ok = layer.pads == _tf_same_pads(n, k, s)
+            else:   # dynamic size: TF SAME on an even map (odd maps pad symmetrically)
+                tf_ok = sym_ok or (s == 2 and layer.pads == _tf_same_pads(2 * k, k, s))
+        if not (sym_ok or tf_ok):
+            raise FormatError("Conv %s: pads %s are neither torchvision's k/2 on every side nor "
+                              "TensorFlow SAME%s" % (layer.name, layer.pads,
+                                                     " on its %dx%d input" % (n, n) if n else ""))
+        sym_all &= sym_ok
+        tf_all &= tf_ok
+        if n is not None:
+            n = -(-n // s)
+    if sym_all:
+        return "symmetric"
+    if tf_all:
+        return "tf-same"
+    raise FormatError("the convs mix torchvision's symmetric padding and TensorFlow SAME padding")
+
+
+def read_onnx(path, data, opts):
     try:
         import onnx
-        from onnx import numpy_helper
     except ImportError:
         raise FormatError("reading .onnx needs the python3-onnx package (apt install python3-onnx)")
     try:
@@ -394,16 +617,28 @@ def read_onnx(path, data):
     g = model.graph
     if not g.node:
         raise FormatError("not an ONNX model (empty graph)")
+    for i, node in enumerate(g.node):
+        _onnx_text(node.op_type, "the operator type of node %d" % i)
+        _onnx_text(node.name, "the name of node %d" % i)
+        for x in list(node.input) + list(node.output):
+            _onnx_text(x, "a tensor name of node %d" % i)
+        for a in node.attribute:
+            _onnx_text(a.name, "an attribute name of node %d" % i)
+    for t in list(g.initializer) + list(g.input):
+        _onnx_text(t.name, "an initializer or input name")
+    _onnx_text(model.producer_name, "the producer name")
+    ext_dir = opts.get("external_data_dir")
+    budget = [0]
     inits = {}
     for t in g.initializer:
-        inits[t.name] = numpy_helper.to_array(t).astype(np.float32) \
-            if t.data_type in (1, 10, 11, 16) else numpy_helper.to_array(t)
+        inits[t.name] = _onnx_array(t, t.name, ext_dir, budget)
     for node in g.node:
         if node.op_type == "Constant":
             for a in node.attribute:
                 if a.name == "value":
-                    inits[node.output[0]] = numpy_helper.to_array(a.t)
-        elif node.op_type == "Identity" and node.input[0] in inits:
+                    inits[node.output[0]] = _onnx_array(a.t, node.output[0] if node.output else
+                                                        node.name, ext_dir, budget)
+        elif node.op_type == "Identity" and node.input and node.input[0] in inits:
             # torch.onnx shares identical initializers through Identity nodes
             inits[node.output[0]] = inits[node.input[0]]
     producer = {}
@@ -417,8 +652,26 @@ def read_onnx(path, data):
     def attr(node, name, default=None):
         for a in node.attribute:
             if a.name == name:
-                return onnx.helper.get_attribute_value(a)
+                try:
+                    return onnx.helper.get_attribute_value(a)
+                except ValueError as e:
+                    raise FormatError("%s %s: attribute %s unreadable (%s)"
+                                      % (node.op_type, node.name, name, str(e)[:100]))
         return default
+
+    def attr_ints(node, name, default, n):
+        v = attr(node, name, default)
+        if not isinstance(v, (list, tuple)) or len(v) != n or \
+                not all(isinstance(x, int) for x in v):
+            raise FormatError("%s %s: attribute %s = %s, expected %d integers"
+                              % (node.op_type, node.name, name, str(v)[:80], n))
+        return list(v)
+
+    def attr_num(node, name, default):
+        v = attr(node, name, default)
+        if not isinstance(v, (int, float)):
+            raise FormatError("%s %s: attribute %s is not a number" % (node.op_type, node.name, name))
+        return v
 
     # Pooled propagation: a tensor is a 1x1 map once it went through a global pool.
     pooled = set()
@@ -451,75 +704,121 @@ def read_onnx(path, data):
             if len(node.input) < 2 or node.input[1] not in inits:
                 raise FormatError("Conv %s has no constant weights" % node.name)
             w = inits[node.input[1]]
+            if w.ndim != 4 or w.shape[2] != w.shape[3] or w.shape[2] % 2 == 0 or 0 in w.shape:
+                raise FormatError("Conv %s: weights of shape %s, expected a square odd kernel"
+                                  % (node.name, list(w.shape)))
             b = inits.get(node.input[2]) if len(node.input) > 2 and node.input[2] else None
-            group = attr(node, "group", 1)
-            strides = list(attr(node, "strides", [1, 1]))
-            if len(set(strides)) != 1:
-                raise FormatError("Conv %s: unequal strides %s" % (node.name, strides))
-            dil = list(attr(node, "dilations", [1, 1]))
+            if b is not None and b.shape != (w.shape[0],):
+                raise FormatError("Conv %s: bias of shape %s for %d outputs"
+                                  % (node.name, list(b.shape), w.shape[0]))
+            group = attr_num(node, "group", 1)
+            strides = attr_ints(node, "strides", [1, 1], 2)
+            if len(set(strides)) != 1 or strides[0] not in (1, 2):
+                raise FormatError("Conv %s: strides %s (MobileNetV3 uses 1 or 2)" % (node.name, strides))
+            dil = attr_ints(node, "dilations", [1, 1], 2)
             if any(d != 1 for d in dil):
-                raise FormatError("Conv %s: dilated convs are not MobileNetV3" % node.name)
+                raise FormatError("Conv %s: dilated convs are not MobileNetV3 (torchvision's "
+                                  "dilated=True is not supported)" % node.name)
             k = w.shape[2]
-            pads = list(attr(node, "pads", [0, 0, 0, 0]))
+            pads = attr_ints(node, "pads", [0, 0, 0, 0], 4)
             auto = attr(node, "auto_pad", b"NOTSET")
-            auto = auto.decode() if isinstance(auto, bytes) else auto
-            if auto not in ("NOTSET", ""):
-                padding = auto
-            elif k == 1 or (len(set(pads)) == 1 and pads[0] == k // 2):
-                padding = "symmetric"
-            else:
-                padding = "pads %s" % pads
+            if isinstance(auto, bytes):
+                auto = auto.decode("utf-8", "backslashreplace")
+            if not isinstance(auto, str):
+                raise FormatError("Conv %s: auto_pad is not a string" % node.name)
             if group == 1:
                 kind = "conv"
             elif group == w.shape[0] and w.shape[1] == 1:
                 kind = "dw"
             else:
-                raise FormatError("Conv %s: grouped conv with group %d is not MobileNetV3"
+                raise FormatError("Conv %s: grouped conv with group %s is not MobileNetV3"
                                   % (node.name, group))
             bn = None
-            cons = consumers.get(node.output[0], [])
+            cons = consumers.get(node.output[0], []) if node.output else []
             if len(cons) == 1 and cons[0].op_type == "BatchNormalization":
                 bnn = cons[0]
                 try:
-                    bn = tuple(inits[x] for x in bnn.input[1:5]) + (attr(bnn, "epsilon", 1e-5),)
+                    bn = tuple(inits[x] for x in bnn.input[1:5]) + (attr_num(bnn, "epsilon", 1e-5),)
                 except KeyError:
                     raise FormatError("BatchNormalization %s has non-constant parameters" % bnn.name)
-            layers.append(Layer(kind, w, b, strides[0], node.input[0] in pooled,
-                                None if k == 1 else padding, bn, name=node.name or node.output[0]))
-        elif op == "Gemm":
-            w = inits.get(node.input[1])
+                if len(bn) != 5 or any(v.shape != (w.shape[0],) for v in bn[:4]):
+                    raise FormatError("BatchNormalization %s: parameters do not match the %d "
+                                      "channels of its conv" % (bnn.name, w.shape[0]))
+            layer = Layer(kind, w, b, strides[0], node.input[0] in pooled, None, bn,
+                          name=node.name or (node.output[0] if node.output else ""))
+            layer.pads, layer.auto_pad = pads, auto
+            layers.append(layer)
+        elif op in ("Gemm", "MatMul"):
+            w = inits.get(node.input[1]) if len(node.input) > 1 else None
             if w is None:
-                raise FormatError("Gemm %s has no constant weights" % node.name)
-            if not attr(node, "transB", 0):
-                w = w.T
-            if attr(node, "transA", 0) or attr(node, "alpha", 1.0) != 1.0 or attr(node, "beta", 1.0) != 1.0:
-                raise FormatError("Gemm %s: transA/alpha/beta are not supported" % node.name)
-            b = inits.get(node.input[2]) if len(node.input) > 2 else None
-            layers.append(Layer("fc", w, b, 1, True, None, name=node.name or node.output[0]))
-        elif op == "MatMul":
-            w = inits.get(node.input[1])
-            if w is None:
-                raise FormatError("MatMul %s has no constant weights" % node.name)
+                raise FormatError("%s %s has no constant weights" % (op, node.name))
+            if w.ndim != 2 or 0 in w.shape:
+                raise FormatError("%s %s: weights of shape %s" % (op, node.name, list(w.shape)))
             b = None
-            cons = consumers.get(node.output[0], [])
-            if len(cons) == 1 and cons[0].op_type == "Add":
-                other = [x for x in cons[0].input if x != node.output[0]]
-                if other and other[0] in inits:
-                    b = inits[other[0]]
-            layers.append(Layer("fc", w.T, b, 1, True, None, name=node.name or node.output[0]))
-    arch, out, eps, paddings = layers_to_tensors(layers, "onnx")
-    if paddings - {"symmetric"}:
-        raise FormatError("unsupported ONNX conv padding %s (expected torchvision's k/2 on every side)"
-                          % ", ".join(sorted(paddings - {"symmetric"})))
-    size = None
+            if op == "Gemm":
+                if not attr_num(node, "transB", 0):
+                    w = w.T
+                if attr_num(node, "transA", 0) or attr_num(node, "alpha", 1.0) != 1.0 or \
+                        attr_num(node, "beta", 1.0) != 1.0:
+                    raise FormatError("Gemm %s: transA/alpha/beta are not supported" % node.name)
+                b = inits.get(node.input[2]) if len(node.input) > 2 else None
+            else:
+                w = w.T
+                cons = consumers.get(node.output[0], []) if node.output else []
+                if len(cons) == 1 and cons[0].op_type == "Add":
+                    other = [x for x in cons[0].input if x != node.output[0]]
+                    if other and other[0] in inits:
+                        b = inits[other[0]]
+            if b is not None and b.reshape(-1).shape != (w.shape[0],):
+                raise FormatError("%s %s: bias of shape %s for %d outputs"
+                                  % (op, node.name, list(b.shape), w.shape[0]))
+            layers.append(Layer("fc", w, None if b is None else b.reshape(-1), 1, True, None,
+                                name=node.name or (node.output[0] if node.output else "")))
+    arch, out, eps, _ = layers_to_tensors(layers, "onnx")
+
+    # The input: NCHW, square or not, static or not.
+    size, size_problem = None, None
     real_inputs = [i for i in g.input if i.name not in inits]
-    if real_inputs:
-        dims = [d.dim_value if d.HasField("dim_value") else None
-                for d in real_inputs[0].type.tensor_type.shape.dim]
-        if len(dims) == 4 and dims[2] and dims[2] == dims[3]:
-            size = dims[2]
-    info = dict(padding="symmetric", mean=F.TORCHVISION_MEAN, std=F.TORCHVISION_STD,
-                input_size=size, kind="ONNX export (%s opset %s)" % (
+    if not real_inputs:
+        raise FormatError("not a MobileNetV3 graph: no input")
+    dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None
+            for d in real_inputs[0].type.tensor_type.shape.dim]
+    if len(dims) != 4:
+        raise FormatError("ONNX input %s has %d dimensions, expected NCHW"
+                          % (real_inputs[0].name, len(dims)))
+    if dims[1] not in (None, 3):
+        raise FormatError("ONNX input %s has %d channels, expected 3" % (real_inputs[0].name, dims[1]))
+    if dims[2] and dims[3] and dims[2] == dims[3]:
+        size = dims[2]
+    elif dims[2] and dims[3]:
+        size_problem = "a non-square %dx%d input" % (dims[2], dims[3])
+    else:
+        size_problem = "a dynamic input size (%s x %s)" % tuple(d or "?" for d in dims[2:])
+    padding = onnx_padding(layers, size)
+
+    # Hard sigmoids: torchvision's relu6(x + 3) / 6 (HardSigmoid alpha 1/6, beta 0.5, HardSwish)
+    # or Keras 2's clip(0.2 x + 0.5, 0, 1) (alpha 0.2, beta 0.5: ONNX's defaults).
+    kinds = set()
+    for node in g.node:
+        if node.op_type == "HardSwish":
+            kinds.add("relu6")
+        elif node.op_type == "HardSigmoid":
+            a, b = attr_num(node, "alpha", 0.2), attr_num(node, "beta", 0.5)
+            if abs(a - 1 / 6) < 1e-6 and abs(b - 0.5) < 1e-6:
+                kinds.add("relu6")
+            elif abs(a - 0.2) < 1e-6 and abs(b - 0.5) < 1e-6:
+                kinds.add("keras2")
+            else:
+                raise FormatError("HardSigmoid %s: alpha %.9g, beta %.9g; supported are alpha 1/6 "
+                                  "beta 0.5 (relu6(x + 3) / 6) and alpha 0.2 beta 0.5 (Keras 2)"
+                                  % (node.name, a, b))
+    if len(kinds) > 1:
+        raise FormatError("the graph mixes hard sigmoids relu6(x + 3) / 6 and Keras 2's "
+                          "clip(0.2 x + 0.5, 0, 1); a model uses one kind")
+    info = dict(padding=padding, mean=F.TORCHVISION_MEAN, std=F.TORCHVISION_STD,
+                input_size=size, size_problem=size_problem,
+                hard_sigmoid=kinds.pop() if kinds else None,
+                kind="ONNX export (%s opset %s)" % (
                     model.producer_name or "unknown producer",
                     ",".join(str(o.version) for o in model.opset_import)),
                 licence=None, bn_eps=eps)
@@ -529,9 +828,9 @@ def read_onnx(path, data):
 # ---------------------------------------------------------------------------------------------
 # torchvision .pth
 
-def read_pth(path, data):
+def read_pth(path, data, opts):
     import mnv3pth
-    sd = mnv3pth.load(path)
+    sd = mnv3pth.load(data)
     tensors = collections.OrderedDict()
     for k, v in sd.items():
         if k.endswith("num_batches_tracked"):
@@ -539,10 +838,19 @@ def read_pth(path, data):
         if v.dtype.kind not in "fc":
             raise FormatError("tensor %s has dtype %s, expected floating point" % (k, v.dtype))
         tensors[k] = v.astype(np.float32)
+    if "features.0.0.weight" not in tensors and any(k.startswith("backbone.") for k in tensors):
+        # torchvision's segmentation models (LRASPP, DeepLabV3) build their MobileNetV3 backbone
+        # with dilated=True: the last stage has stride 1 and dilated depthwise convs.
+        raise FormatError("a torchvision segmentation checkpoint (backbone.* tensors): its "
+                          "MobileNetV3 backbone is dilated=True, which mnv3 does not run")
     if "features.0.0.weight" not in tensors or "classifier.3.weight" not in tensors:
         some = ", ".join(list(tensors)[:3])
         raise FormatError("not a torchvision MobileNetV3 state_dict: expected features.0.0.weight "
                           "and classifier.3.weight, found %s%s" % (some, "..." if len(tensors) > 3 else ""))
+    if "classifier.0.weight" not in tensors or tensors["classifier.0.weight"].ndim != 2 or \
+            tensors["classifier.3.weight"].ndim != 2:
+        raise FormatError("not a torchvision MobileNetV3 state_dict: classifier.0.weight and "
+                          "classifier.3.weight must be [out, in] matrices")
     idx = set()
     for k in tensors:
         if k.startswith("features."):
@@ -562,38 +870,76 @@ def read_pth(path, data):
     dw_k = [v.shape[2] for k, v in tensors.items()
             if k.endswith(".0.weight") and v.ndim == 4 and v.shape[1] == 1 and v.shape[2] > 1]
     arch = base + ("-minimalistic" if not has_se and all(k == 3 for k in dw_k) else "")
-    info = dict(padding="symmetric", mean=F.TORCHVISION_MEAN, std=F.TORCHVISION_STD,
-                input_size=None, kind="torchvision state_dict", licence=None,
-                bn_eps=F.TORCHVISION_BN_EPS)
+    info = dict(padding=opts.get("padding") or "symmetric", mean=F.TORCHVISION_MEAN,
+                std=F.TORCHVISION_STD, input_size=None, kind="torchvision state_dict",
+                licence=None, bn_eps=F.TORCHVISION_BN_EPS,
+                note="a .pth does not record torchvision's dilated=True: converted as "
+                     "dilated=False (models/README.md)")
     return arch, tensors, info
 
 
 # ---------------------------------------------------------------------------------------------
+# Keras (.h5, .keras): models/mnv3keras.py
+
+def read_keras(path, data, opts):
+    try:
+        import mnv3keras
+    except ImportError as e:
+        if e.name == "mnv3keras":
+            raise FormatError("a Keras file (.keras/.h5); this converter has no Keras reader "
+                              "(models/mnv3keras.py is missing)")
+        raise FormatError("a Keras file (.keras/.h5); reading it needs %s (python3-h5py)" % e.name)
+    return mnv3keras.read_keras(path, data, opts)
+
+
+# ---------------------------------------------------------------------------------------------
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def _zip_names(data):
+    import io
+    import zipfile
+    try:
+        return set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        return set()
+
 
 def detect(path, data):
     ext = os.path.splitext(path)[1].lower()
     if len(data) >= 8 and data[4:8] == b"TFL3":
         return "tflite"
-    if data[:4] == b"PK\x03\x04" or data[:1] == b"\x80":
+    if data[:8] == HDF5_MAGIC:
+        return "keras"
+    if data[:4] == b"PK\x03\x04":
+        names = _zip_names(data)
+        if "config.json" in names or "model.weights.h5" in names or ext == ".keras":
+            return "keras"
+        return "pth"
+    if data[:1] == b"\x80":
         return "pth"
     if ext == ".tflite":
         return "tflite"
     if ext in (".pth", ".pt", ".bin", ".ckpt"):
         return "pth"
+    if ext in (".keras", ".h5", ".hdf5"):
+        return "keras"
     if ext == ".onnx" or data[:1] == b"\x08":  # ONNX ModelProto starts with ir_version (field 1)
         return "onnx"
-    raise FormatError("unknown input format (expected a .pth state_dict, .tflite or .onnx file; "
-                      "found bytes %r)" % data[:8])
+    raise FormatError("unknown input format (expected a .pth state_dict, .tflite, .onnx or Keras "
+                      "file; found bytes %r)" % data[:8])
 
 
 def read_labels(path):
+    raw = read_regular(path, "labels file", MAX_LABELS_BYTES)
     try:
-        with open(path, encoding="utf-8") as f:
-            labels = [l.rstrip("\r\n") for l in f]
-    except OSError as e:
-        raise FormatError("cannot read labels %s: %s" % (path, e.strerror))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FormatError("labels %s is not UTF-8 text" % path)
+    if "\0" in text:
+        raise FormatError("labels %s contains a NUL character" % path)
+    labels = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while labels and not labels[-1].strip():
         labels.pop()
     if not labels or any("\n" in l or not l.strip() for l in labels):
@@ -602,17 +948,19 @@ def read_labels(path):
 
 
 def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input_size=None,
-            source=None, float_activations=False):
-    try:
-        with open(inp, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise FormatError("cannot read %s: %s" % (inp, e.strerror))
+            source=None, float_activations=False, padding=None, external_data_dir=None):
+    data = read_regular(inp, "input", MAX_INPUT_BYTES)
     if not data:
         raise FormatError("empty file")
     fmt = detect(inp, data)
-    reader = {"tflite": read_tflite, "onnx": read_onnx, "pth": read_pth}[fmt]
-    got_arch, tensors, info = reader(inp, data)
+    if external_data_dir is not None and fmt != "onnx":
+        raise FormatError("--external-data-dir is for .onnx inputs")
+    reader = {"tflite": read_tflite, "onnx": read_onnx, "pth": read_pth, "keras": read_keras}[fmt]
+    opts = dict(padding=padding, external_data_dir=external_data_dir)
+    got_arch, tensors, info = reader(inp, data, opts)
+    if padding is not None and info["padding"] != padding:
+        raise FormatError("the graph uses %s padding; --padding %s contradicts it (the option is "
+                          "for .pth files, which do not record it)" % (info["padding"], padding))
     if arch is not None and arch != got_arch:
         raise FormatError("expected a MobileNetV3-%s (--arch), found %s" % (arch, got_arch))
     num_classes = tensors["classifier.3.weight"].shape[0]
@@ -625,12 +973,25 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
         w = width
     else:
         w = F.infer_width(tensors, got_arch, num_classes, last)
-    size = input_size or info.get("input_size") or 224
-    meta = collections.OrderedDict()
+    if input_size:
+        size = input_size
+    elif info.get("input_size"):
+        size = info["input_size"]
+        if not MIN_INPUT_SIZE <= size <= MAX_INPUT_SIZE:
+            raise FormatError("the graph's input is %dx%d, outside %d..%d; pass --input-size N"
+                              % (size, size, MIN_INPUT_SIZE, MAX_INPUT_SIZE))
+    elif info.get("size_problem"):
+        raise FormatError("the graph has %s; mnv3 models record one square size: pass "
+                          "--input-size N" % info["size_problem"])
+    else:
+        size = 224      # .pth files do not record it (documented default)
+    meta = Meta()
     meta["mnv3.arch"] = got_arch
     meta["mnv3.width"] = F.format_width(w)
     meta["mnv3.input_size"] = str(size)
     meta["mnv3.padding"] = info["padding"]
+    if info.get("hard_sigmoid") and info["hard_sigmoid"] != "relu6":
+        meta["mnv3.hard_sigmoid"] = info["hard_sigmoid"]
     act_quant = None if float_activations else info.get("act_quant")
     meta["mnv3.mean"] = info["quant_mean"] if act_quant else info["mean"]
     meta["mnv3.std"] = info["quant_std"] if act_quant else info["std"]
@@ -666,7 +1027,32 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
     order = F.expected_tensors(got_arch, w, num_classes, last, folded)
     out_tensors = collections.OrderedDict((k, tensors[k]) for k in order)
     F.write_safetensors(out, out_tensors, meta)
+    meta.note = info.get("note")
     return meta, out_tensors
+
+
+class Meta(collections.OrderedDict):
+    """The metadata written, plus a note for the summary line."""
+    note = None
+
+
+def one_line(text, limit=600):
+    """text as one printable line (file-supplied names may hold newlines, control characters or
+    text the terminal's encoding cannot show)."""
+    out = []
+    for ch in str(text):
+        o = ord(ch)
+        if ch == "\n":
+            out.append("\\n")
+        elif o < 0x20 or o == 0x7f or 0x80 <= o < 0xa0:
+            out.append("\\x%02x" % o)
+        else:
+            out.append(ch)
+    s = "".join(out)
+    if len(s) > limit:
+        s = s[:limit] + "..."
+    enc = getattr(sys.stderr, "encoding", None) or "utf-8"
+    return s.encode(enc, "backslashreplace").decode(enc, "replace")
 
 
 def main(argv=None):
@@ -688,7 +1074,14 @@ def main(argv=None):
     ap.add_argument("--width", type=float,
                     help="width multiplier to record (default: inferred from tensor shapes)")
     ap.add_argument("--input-size", type=int,
-                    help="input resolution to record (default: from the file, else 224)")
+                    help="input resolution to record, %d..%d (default: from the graph; .pth: 224)"
+                         % (MIN_INPUT_SIZE, MAX_INPUT_SIZE))
+    ap.add_argument("--padding", choices=("symmetric", "tf-same"),
+                    help="padding to record for a .pth (default symmetric, torchvision's); graph "
+                         "formats record what the graph does and refuse a contradicting value")
+    ap.add_argument("--external-data-dir", metavar="DIR",
+                    help=".onnx with external data: read it from regular files inside DIR only "
+                         "(without this option such files are refused)")
     ap.add_argument("--source", metavar="TEXT", help="mnv3.source text (origin and licence)")
     ap.add_argument("--float-activations", action="store_true",
                     help="uint8/int8 TFLite input: do not record its activation quantization "
@@ -696,19 +1089,19 @@ def main(argv=None):
                          "0.5/0.5 normalization instead of reproducing TensorFlow Lite's rounding")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
-    if args.input_size is not None and not 32 <= args.input_size <= 4096:
-        ap.error("--input-size must be within 32..4096")
+    if args.input_size is not None and not MIN_INPUT_SIZE <= args.input_size <= MAX_INPUT_SIZE:
+        ap.error("--input-size must be within %d..%d" % (MIN_INPUT_SIZE, MAX_INPUT_SIZE))
     if args.width is not None and not 0.05 <= args.width <= 4:
         ap.error("--width must be within 0.05..4")
     try:
         meta, tensors = convert(args.input, args.output, args.labels, args.no_labels, args.arch,
                                 args.width, args.input_size, args.source,
-                                args.float_activations)
+                                args.float_activations, args.padding, args.external_data_dir)
     except FormatError as e:
-        print("convert.py: %s: %s" % (args.input, e), file=sys.stderr)
+        print(one_line("convert.py: %s: %s" % (args.input, e)), file=sys.stderr)
         return 1
     except MemoryError:
-        print("convert.py: %s: out of memory (file too large or corrupt)" % args.input,
+        print(one_line("convert.py: %s: out of memory (file too large or corrupt)" % args.input),
               file=sys.stderr)
         return 1
     if not args.quiet:
@@ -718,6 +1111,8 @@ def main(argv=None):
                  meta["mnv3.padding"], len(tensors), n,
                  ", %d activation quantization points" % len(json.loads(meta["mnv3.act_quant"]))
                  if "mnv3.act_quant" in meta else ""))
+        if meta.note:
+            print("note: " + meta.note)
     return 0
 
 

@@ -5,7 +5,9 @@
 and a small safetensors writer/reader. Standard library + numpy only."""
 
 import json
+import os
 import struct
+import tempfile
 
 import numpy as np
 
@@ -39,6 +41,8 @@ TF_MEAN = "0.5,0.5,0.5"
 TF_STD = "0.5,0.5,0.5"
 TORCHVISION_BN_EPS = "0.001"
 
+MAX_HEADER_BYTES = 64 << 20   # what libmnv3 reads (src/mnv3-model.c MAX_HEADER_BYTES)
+
 
 class FormatError(Exception):
     """A one-line, user-facing reason why an input cannot be converted."""
@@ -58,11 +62,19 @@ def base_arch(arch):
     return arch.split("-")[0]
 
 
-def blocks(arch, width=1.0):
-    """Per bneck block: dict(k, cin, exp, out, se, hs, stride, squeeze), channels scaled."""
+def blocks(arch, width=1.0, reduced_tail=False):
+    """Per bneck block: dict(k, cin, exp, out, se, hs, stride, squeeze), channels scaled.
+
+    reduced_tail: torchvision's reduced_tail=True (the last three blocks at half the channels),
+    which mnv3 does not run; only used to recognize such files."""
     if arch not in ARCHS:
         raise FormatError("unknown architecture %r (expected one of %s)" % (arch, ", ".join(ARCHS)))
     table = _LARGE if base_arch(arch) == "large" else _SMALL
+    if reduced_tail:
+        table = list(table)
+        for i in (-3, -2, -1):
+            k, exp, out, se, hs, stride = table[i]
+            table[i] = (k, exp // 2 if i != -3 else exp, out // 2, se, hs, stride)
     minimal = arch.endswith("-minimalistic")
     cin = make_divisible(STEM_CHANNELS * width)
     res = []
@@ -82,7 +94,7 @@ def head_index(arch):
     return len(_LARGE if base_arch(arch) == "large" else _SMALL) + 1
 
 
-def layer_plan(arch, width=1.0):
+def layer_plan(arch, width=1.0, reduced_tail=False):
     """The layers of a model in graph order.
 
     Each entry is (kind, prefix, shape): kind 'conv' (a conv followed by BatchNorm, or folded with a
@@ -92,7 +104,7 @@ def layer_plan(arch, width=1.0):
     Conv shapes are PyTorch OIHW ([C,1,k,k] for depthwise).
     """
     plan = []
-    bl = blocks(arch, width)
+    bl = blocks(arch, width, reduced_tail)
     stem = bl[0]["cin"]
     plan.append(("conv", "features.0", (stem, 3, 3, 3)))
     for i, b in enumerate(bl):
@@ -114,12 +126,12 @@ def layer_plan(arch, width=1.0):
     return plan
 
 
-def expected_tensors(arch, width, num_classes, last_channel, folded):
+def expected_tensors(arch, width, num_classes, last_channel, folded, reduced_tail=False):
     """Ordered dict name -> shape of a complete model file.
 
     folded: set of conv prefixes stored as <prefix>.0.weight + <prefix>.0.bias (no BatchNorm)."""
     out = {}
-    for kind, prefix, shape in layer_plan(arch, width):
+    for kind, prefix, shape in layer_plan(arch, width, reduced_tail):
         if kind == "conv":
             out[prefix + ".0.weight"] = tuple(shape)
             if prefix in folded:
@@ -142,11 +154,11 @@ def expected_tensors(arch, width, num_classes, last_channel, folded):
     return out
 
 
-def check_tensors(tensors, arch, width, num_classes, last_channel):
+def check_tensors(tensors, arch, width, num_classes, last_channel, reduced_tail=False):
     """Return None if tensors (name -> array) is exactly a model of this arch/width, else the first
     problem as a string."""
     folded = {n[:-len(".0.bias")] for n in tensors if n.endswith(".0.bias")}
-    exp = expected_tensors(arch, width, num_classes, last_channel, folded)
+    exp = expected_tensors(arch, width, num_classes, last_channel, folded, reduced_tail)
     for name, shape in exp.items():
         if name not in tensors:
             return "missing tensor %s (shape %s)" % (name, list(shape))
@@ -174,6 +186,11 @@ def infer_width(tensors, arch, num_classes, last_channel):
             return w
         if best is None:
             best = problem
+    for w in WIDTH_CANDIDATES:
+        if check_tensors(tensors, arch, w, num_classes, last_channel, reduced_tail=True) is None:
+            raise FormatError("a MobileNetV3-%s built with torchvision's reduced_tail=True (the "
+                              "last stage at half the channels, width %s); mnv3 does not run "
+                              "reduced_tail models" % (arch, format_width(w)))
     raise FormatError("not a MobileNetV3-%s state (no width multiplier fits; at width 1.0: %s)"
                       % (arch, best))
 
@@ -196,14 +213,41 @@ def write_safetensors(path, tensors, metadata):
         offset += a.nbytes
     hj = json.dumps(header, separators=(",", ":"), ensure_ascii=True).encode("ascii")
     hj += b" " * ((8 - (8 + len(hj)) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(hj)))
-        f.write(hj)
-        for b in blobs:
-            f.write(b)
-    import os
-    os.replace(tmp, path)
+    if len(hj) > MAX_HEADER_BYTES:
+        raise FormatError("the header (metadata and labels) is %d bytes, more than the %d a model "
+                          "file may have" % (len(hj), MAX_HEADER_BYTES))
+    write_file_atomic(path, [struct.pack("<Q", len(hj)), hj] + blobs)
+
+
+def write_file_atomic(path, chunks):
+    """Write chunks to path through a fresh temporary file in the same folder (created with
+    O_EXCL by mkstemp: an existing file or symlink there is never followed), then rename it over
+    path. On any error the temporary file is removed and a FormatError names the problem."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise FormatError("output %s is a directory" % path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path)[:100] + ".", suffix=".tmp",
+                                   dir=folder)
+    except (OSError, ValueError) as e:
+        raise FormatError("cannot write output %s: %s" % (path, getattr(e, "strerror", None) or e))
+    try:
+        try:
+            with os.fdopen(fd, "wb") as f:
+                for c in chunks:
+                    f.write(c)
+            umask = os.umask(0o022)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes it 0600
+            os.replace(tmp, path)
+        except OSError as e:
+            raise FormatError("cannot write output %s: %s" % (path, e.strerror or e))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 _ST_DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "I64": "<i8", "I32": "<i4", "U8": "u1",

@@ -14,6 +14,7 @@ then raw storages) are read."""
 import collections
 import io
 import pickle
+import pickletools
 import struct
 import zipfile
 
@@ -29,6 +30,17 @@ STORAGE_TYPES = {
 }
 
 LEGACY_MAGIC = 0x1950a86a20f9469cfc6c
+
+# Size limits (models/README.md, "Limits"). A MobileNetV3-Large at width 1 has 5.5 M parameters
+# and a 20 KB data.pkl; these bounds leave room for very wide models and refuse files that
+# would make the reader allocate far more than they hold.
+MAX_PICKLE_BYTES = 64 << 20         # one pickle (data.pkl) inflated
+MAX_MEMO_INDEX = 1 << 20            # pickle memo slots (PUT opcodes); CPython allocates up to the index
+MAX_STORAGE_BYTES = 1 << 30         # all storages together
+MAX_INFLATE_RATIO = 16              # storage bytes per byte of a compressed .pth
+MAX_TENSOR_ELEMENTS = 1 << 28       # all tensors together (1 GiB as float32)
+MAX_DIMS = 8
+MAX_WRAPPER_DEPTH = 4               # {"model": {"state_dict": {...}}} and the like
 
 
 class StorageType:
@@ -74,8 +86,19 @@ class LazyTensor:
             self.offset = int(offset)
         except (TypeError, ValueError):
             raise FormatError("corrupt .pth: bad tensor size/stride")
-        if len(self.size) != len(self.stride) or any(s < 0 for s in self.size + self.stride):
+        if len(self.size) != len(self.stride) or any(s < 0 for s in self.size + self.stride) \
+                or len(self.size) > MAX_DIMS or self.offset < 0:
             raise FormatError("corrupt .pth: bad tensor size/stride")
+        self.numel = 1
+        for n in self.size:
+            self.numel *= n
+        # A tensor never holds more elements than its storage, except views that repeat elements
+        # (stride 0, overlapping strides), which no state_dict needs: checking this first keeps a
+        # tiny file from asking for gigabytes.
+        if self.numel > storage.numel:
+            raise FormatError("corrupt .pth: a tensor of %d elements (shape %s) in a storage of %d "
+                              "elements (repeating views such as stride 0 are not accepted)"
+                              % (self.numel, list(self.size)[:MAX_DIMS], storage.numel))
         self.storage = storage
 
     def numpy(self):
@@ -152,7 +175,26 @@ class RestrictedUnpickler(pickle.Unpickler):
         return st
 
 
+def _prescan(f):
+    """Walk the opcodes of the pickle at f's position (pure Python, nothing built) and refuse memo
+    indices CPython would allocate a table for (LONG_BINPUT 2**31: 16 GiB) and truncated
+    arguments; then rewind."""
+    pos = f.tell()
+    try:
+        for op, arg, _ in pickletools.genops(f):
+            if op.name in ("PUT", "BINPUT", "LONG_BINPUT") and int(arg) > MAX_MEMO_INDEX:
+                raise FormatError("corrupt .pth pickle: memo index %d (more than %d)"
+                                  % (int(arg), MAX_MEMO_INDEX))
+    except FormatError:
+        raise
+    except (ValueError, TypeError, struct.error, UnicodeDecodeError, OverflowError) as e:
+        raise FormatError("corrupt or truncated .pth pickle (%s: %s)"
+                          % (type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
+    f.seek(pos)
+
+
 def _unpickle(f, legacy=False):
+    _prescan(f)
     up = RestrictedUnpickler(f, legacy)
     try:
         obj = up.load()
@@ -165,33 +207,73 @@ def _unpickle(f, legacy=False):
     return obj, up.storages
 
 
-def load(path):
-    """Return an OrderedDict name -> numpy array (native dtype) of a .pth file."""
-    with open(path, "rb") as f:
-        data = f.read()
+def _read_entry(zf, name, limit, what):
+    """At most limit bytes of a zip entry, streamed (the entry's declared size is checked first,
+    so a deflate bomb is refused before it is inflated)."""
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise FormatError("%s %s is %d bytes (limit %d)" % (what, name, info.file_size, limit))
+    with zf.open(info) as f:
+        raw = f.read(limit + 1)
+    if len(raw) > limit:
+        raise FormatError("%s %s inflates past %d bytes" % (what, name, limit))
+    return raw
+
+
+def load(data):
+    """Return an OrderedDict name -> numpy array (native dtype) of a .pth file's bytes (or path)."""
+    if isinstance(data, str):
+        with open(data, "rb") as f:
+            data = f.read()
     if data[:4] == b"PK\x03\x04":
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
-            names = zf.namelist()
-        except (zipfile.BadZipFile, EOFError, ValueError) as e:
+            names = set(zf.namelist())
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as e:
             raise FormatError("truncated or corrupt .pth zip archive (%s)" % e)
-        pkl = [n for n in names if n.endswith("/data.pkl") or n == "data.pkl"]
+        if "config.json" in names or "model.weights.h5" in names:
+            raise FormatError("a Keras .keras archive, not a PyTorch .pth")
+        pkl = sorted(n for n in names if n.endswith("/data.pkl") or n == "data.pkl")
         if not pkl:
             raise FormatError("not a PyTorch .pth: zip archive without data.pkl")
         prefix = pkl[0][:-len("data.pkl")]
         try:
-            if (prefix + "byteorder") in names and zf.read(prefix + "byteorder").strip() != b"little":
+            if (prefix + "byteorder") in names and \
+                    _read_entry(zf, prefix + "byteorder", 64, "entry").strip() != b"little":
                 raise FormatError("big-endian .pth files are not supported")
-            obj, storages = _unpickle(io.BytesIO(zf.read(pkl[0])))
+            obj, storages = _unpickle(io.BytesIO(_read_entry(zf, pkl[0], MAX_PICKLE_BYTES,
+                                                             "pickle")))
+            total = 0
+            compressed = False
             for key, st in storages.items():
                 entry = prefix + "data/" + key
                 if entry not in names:
                     raise FormatError("truncated .pth: missing storage %s" % entry)
-                st.set_bytes(zf.read(entry))
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-            if isinstance(e, FormatError):
-                raise
-            raise FormatError("truncated or corrupt .pth zip archive (%s)" % e)
+                info = zf.getinfo(entry)
+                compressed |= info.compress_type != zipfile.ZIP_STORED
+                need = st.numel * st.stype.itemsize
+                if info.file_size < need:
+                    raise FormatError("truncated .pth: storage %s has %d bytes, needs %d"
+                                      % (entry, info.file_size, need))
+                total += need
+            limit = MAX_STORAGE_BYTES
+            if compressed:
+                limit = min(limit, MAX_INFLATE_RATIO * len(data))
+            if total > limit:
+                raise FormatError("the storages of this .pth declare %d bytes, more than %d (%s)"
+                                  % (total, limit, "%dx the compressed file" % MAX_INFLATE_RATIO
+                                     if compressed and limit < MAX_STORAGE_BYTES
+                                     else "the converter's limit"))
+            for key, st in storages.items():
+                need = st.numel * st.stype.itemsize
+                st.set_bytes(_read_entry(zf, prefix + "data/" + key, need, "storage")[:need])
+        except FormatError:
+            raise
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+                NotImplementedError, RuntimeError) as e:
+            # (NotImplementedError: an unknown compression method; RuntimeError: encrypted)
+            raise FormatError("truncated or corrupt .pth zip archive (%s: %s)"
+                              % (type(e).__name__, str(e).splitlines()[0] if str(e) else ""))
     elif data[:2] == b"\x80\x02":
         obj, storages = _load_legacy(data)
     elif data[:1] == b"\x80":
@@ -215,6 +297,10 @@ def _load_legacy(data):
     keys, _ = _unpickle(f, legacy=True)
     if not isinstance(keys, list):
         raise FormatError("corrupt legacy .pth: bad storage key list")
+    total = sum(st.numel * st.stype.itemsize for st in storages.values())
+    if total > len(data):
+        raise FormatError("truncated .pth: the storages declare %d bytes, the file has %d"
+                          % (total, len(data)))
     for key in keys:
         st = storages.get(str(key))
         if st is None:
@@ -230,22 +316,40 @@ def _load_legacy(data):
     return obj, storages
 
 
+def _key_text(k):
+    return k if isinstance(k, str) else "<%s>" % type(k).__name__
+
+
 def _materialize(obj):
-    if not isinstance(obj, dict):
-        raise FormatError("not a state_dict: the .pth holds a %s, expected a dict of tensors"
-                          % type(obj).__name__)
-    # Training checkpoints often wrap the state_dict.
-    if not any(isinstance(v, LazyTensor) for v in obj.values()):
-        for k in ("state_dict", "model", "model_state_dict", "model_ema"):
-            if isinstance(obj.get(k), dict):
-                return _materialize(obj[k])
-        raise FormatError("not a state_dict: no tensors at the top level (keys: %s)"
-                          % ", ".join(map(str, list(obj)[:5])))
-    out = collections.OrderedDict()
+    # Training checkpoints often wrap the state_dict: follow a few levels of known keys.
+    for depth in range(MAX_WRAPPER_DEPTH + 1):
+        if not isinstance(obj, dict):
+            raise FormatError("not a state_dict: the .pth holds a %s, expected a dict of tensors"
+                              % type(obj).__name__)
+        if any(isinstance(v, LazyTensor) for v in obj.values()):
+            break
+        inner = [obj.get(k) for k in ("state_dict", "model", "model_state_dict", "model_ema")
+                 if isinstance(obj.get(k), dict)]
+        if not inner:
+            raise FormatError("not a state_dict: no tensors at the top level (keys: %s)"
+                              % ", ".join(_key_text(k)[:40] for k in list(obj)[:5]))
+        if depth == MAX_WRAPPER_DEPTH:
+            raise FormatError("not a state_dict: wrapper dicts nested more than %d levels deep"
+                              % MAX_WRAPPER_DEPTH)
+        obj = inner[0]
+    total = 0
+    tensors = []
     for k, v in obj.items():
         if isinstance(v, LazyTensor):
-            name = str(k)
-            if name.startswith("module."):
-                name = name[len("module."):]
-            out[name] = v.numpy()
+            if not isinstance(k, str):
+                raise FormatError("not a state_dict: a tensor under a %s key" % type(k).__name__)
+            total += v.numel
+            tensors.append((k, v))
+    if total > MAX_TENSOR_ELEMENTS:
+        raise FormatError("the tensors of this .pth hold %d elements, more than %d"
+                          % (total, MAX_TENSOR_ELEMENTS))
+    out = collections.OrderedDict()
+    for k, v in tensors:
+        name = k[len("module."):] if k.startswith("module.") else k
+        out[name] = v.numpy()
     return out

@@ -147,6 +147,8 @@ class Tensor:
         self.type = t.scalar(1, "i8", 0)
         self.buffer = t.scalar(2, "u32", 0)
         self.name = t.string(3) or ("tensor%d" % index)
+        sig = t.vector(7, "<i4")
+        self.shape_signature = None if sig is None else [int(x) for x in sig]
         self.scale = None
         self.zero_point = None
         self.qdim = 0
