@@ -58,7 +58,7 @@ typedef struct {
   Mnv3Arch arch;
   const char *arch_name;        /* "large", "small", ... */
   double width;
-  int input_size;               /* square, multiple of 32 */
+  int input_size;               /* square side, 16..2048 (any size; 224 typical) */
   Mnv3Padding padding;
   float mean[3];                /* in 0..1 units, RGB */
   float std[3];
