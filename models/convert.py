@@ -17,6 +17,7 @@ import math
 import os
 import stat
 import sys
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -289,7 +290,8 @@ def read_tflite(path, data, opts):
         if ti < 0:
             return None
         c = m.constant(tensors[ti])
-        if c is None and ti in producers and producers[ti].op == "DEQUANTIZE":
+        if c is None and ti in producers and producers[ti].op == "DEQUANTIZE" and \
+                producers[ti].inputs and producers[ti].inputs[0] >= 0:
             c = m.constant(tensors[producers[ti].inputs[0]])
         return c
 
@@ -302,12 +304,19 @@ def read_tflite(path, data, opts):
     for op in m.operators:
         if op.op not in weight_ops:
             continue
+        if len(op.inputs) < 2 or op.inputs[0] < 0 or not op.outputs or op.outputs[0] < 0:
+            raise FormatError("%s op %d: missing input or output tensors" % (op.op, op.index))
         opt = m.options(op)
         x = tensors[op.inputs[0]]
         w = const(op.inputs[1])
         b = const(op.inputs[2]) if len(op.inputs) > 2 else None
         if w is None:
             raise FormatError("%s op %d has no constant weights" % (op.op, op.index))
+        if 0 in w.shape or (b is not None and b.shape != (w.shape[-1 if op.op ==
+                                                               "DEPTHWISE_CONV_2D" else 0],)):
+            raise FormatError("%s op %d: weights of shape %s with bias of shape %s"
+                              % (op.op, op.index, list(w.shape),
+                                 None if b is None else list(b.shape)))
         spatial = x.shape[1] * x.shape[2] if len(x.shape) == 4 else 1
         pooled = spatial == 1
         if op.op == "CONV_2D":
@@ -316,8 +325,8 @@ def read_tflite(path, data, opts):
             if opt.get("dilation", (1, 1)) != (1, 1):
                 raise FormatError("CONV_2D op %d: dilated convs are not MobileNetV3" % op.index)
             sh, sw = opt["stride"]
-            if sh != sw:
-                raise FormatError("CONV_2D op %d: unequal strides %s" % (op.index, (sh, sw)))
+            if sh != sw or sh not in (1, 2):
+                raise FormatError("CONV_2D op %d: strides %s" % (op.index, (sh, sw)))
             layers.append(Layer("conv", w.transpose(0, 3, 1, 2), b, sh, pooled,
                                 None if w.shape[1] == 1 and w.shape[2] == 1 else opt["padding"],
                                 name=tensors[op.outputs[0]].name))
@@ -327,8 +336,8 @@ def read_tflite(path, data, opts):
                 raise FormatError("DEPTHWISE_CONV_2D op %d: depth multiplier != 1 (weights %s)"
                                   % (op.index, list(w.shape)))
             sh, sw = opt["stride"]
-            if sh != sw:
-                raise FormatError("DEPTHWISE_CONV_2D op %d: unequal strides" % op.index)
+            if sh != sw or sh not in (1, 2):
+                raise FormatError("DEPTHWISE_CONV_2D op %d: strides %s" % (op.index, (sh, sw)))
             layers.append(Layer("dw", w[0].transpose(2, 0, 1)[:, None], b, sh, pooled,
                                 opt["padding"], name=tensors[op.outputs[0]].name))
             layers[-1].op = op
@@ -406,7 +415,7 @@ def tflite_act_quant(m, layers):
         return cons[0]
 
     def constant_operand(op, point):
-        cs = [m.constant(tensors[i]) for i in op.inputs]
+        cs = [m.constant(tensors[i]) for i in op.inputs if i >= 0]
         vals = [c for c in cs if c is not None]
         if len(vals) != 1 or vals[0].size != 1:
             unexpected(point, "%s with one scalar constant" % op.op, [op])
@@ -902,7 +911,8 @@ def _zip_names(data):
     import zipfile
     try:
         return set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError,
+            NotImplementedError, RuntimeError):
         return set()
 
 
@@ -1089,6 +1099,8 @@ def main(argv=None):
                          "0.5/0.5 normalization instead of reproducing TensorFlow Lite's rounding")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
+    # numpy casts of corrupt values and protobuf's parser warn on stderr; refusals are one line
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
     if args.input_size is not None and not MIN_INPUT_SIZE <= args.input_size <= MAX_INPUT_SIZE:
         ap.error("--input-size must be within %d..%d" % (MIN_INPUT_SIZE, MAX_INPUT_SIZE))
     if args.width is not None and not 0.05 <= args.width <= 4:

@@ -229,7 +229,8 @@ def load(data):
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
             names = set(zf.namelist())
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as e:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError,
+                NotImplementedError, RuntimeError) as e:
             raise FormatError("truncated or corrupt .pth zip archive (%s)" % e)
         if "config.json" in names or "model.weights.h5" in names:
             raise FormatError("a Keras .keras archive, not a PyTorch .pth")

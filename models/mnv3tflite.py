@@ -5,6 +5,7 @@
 needed to pull a CNN's operators, tensors, quantization and constant buffers out of a .tflite
 file. Standard library + numpy; no TensorFlow, no flatbuffers package."""
 
+import math
 import struct
 
 import numpy as np
@@ -216,7 +217,7 @@ class Model:
             self.operators.append(Operator(i, codes[idx], o))
         for op in self.operators:
             for t in op.inputs + op.outputs:
-                if t >= len(self.tensors):
+                if t >= len(self.tensors) or t < -1:
                     raise FormatError("corrupt TFLite file: operator %d refers to tensor %d of %d"
                                       % (op.index, t, len(self.tensors)))
 
@@ -246,7 +247,9 @@ class Model:
             raise FormatError("tensor %s has unsupported type %s"
                               % (tensor.name, TYPE_NAMES.get(tensor.type, tensor.type)))
         dt = np.dtype(TYPES[tensor.type])
-        count = int(np.prod(tensor.shape)) if tensor.shape else 1
+        if any(d < 0 for d in tensor.shape) or len(tensor.shape) > 8:
+            raise FormatError("tensor %s has shape %s" % (tensor.name, tensor.shape[:9]))
+        count = math.prod(tensor.shape)
         if len(raw) != count * dt.itemsize:
             raise FormatError("tensor %s: %d bytes of data for shape %s (%s)"
                               % (tensor.name, len(raw), tensor.shape, TYPE_NAMES[tensor.type]))
