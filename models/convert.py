@@ -890,7 +890,8 @@ def read_pth(path, data, opts):
 # ---------------------------------------------------------------------------------------------
 # Keras (.h5, .keras): models/mnv3keras.py
 
-def read_keras(path, data, opts):
+def keras_module():
+    """models/mnv3keras.py, or a one-line refusal when this checkout has no Keras reader."""
     try:
         import mnv3keras
     except ImportError as e:
@@ -898,7 +899,7 @@ def read_keras(path, data, opts):
             raise FormatError("a Keras file (.keras/.h5); this converter has no Keras reader "
                               "(models/mnv3keras.py is missing)")
         raise FormatError("a Keras file (.keras/.h5); reading it needs %s (python3-h5py)" % e.name)
-    return mnv3keras.read_keras(path, data, opts)
+    return mnv3keras
 
 
 # ---------------------------------------------------------------------------------------------
@@ -958,14 +959,23 @@ def read_labels(path):
 
 
 def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input_size=None,
-            source=None, float_activations=False, padding=None, external_data_dir=None):
+            source=None, float_activations=False, padding=None, external_data_dir=None,
+            hard_sigmoid=None):
     data = read_regular(inp, "input", MAX_INPUT_BYTES)
     if not data:
         raise FormatError("empty file")
     fmt = detect(inp, data)
     if external_data_dir is not None and fmt != "onnx":
         raise FormatError("--external-data-dir is for .onnx inputs")
-    reader = {"tflite": read_tflite, "onnx": read_onnx, "pth": read_pth, "keras": read_keras}[fmt]
+    if fmt == "keras":  # models/mnv3keras.py: its own channel rules and metadata
+        keras = keras_module()
+        try:
+            return keras.convert(inp, data, out, read_labels, labels, no_labels, arch, width,
+                                 input_size, source, hard_sigmoid, LABELS_DIR)
+        except OSError as e:    # h5py's error for corrupt HDF5 data
+            raise FormatError("unreadable Keras file (%s)" % (str(e).splitlines()[0] if str(e)
+                                                              else type(e).__name__))
+    reader = {"tflite": read_tflite, "onnx": read_onnx, "pth": read_pth}[fmt]
     opts = dict(padding=padding, external_data_dir=external_data_dir)
     got_arch, tensors, info = reader(inp, data, opts)
     if padding is not None and info["padding"] != padding:
@@ -1123,7 +1133,7 @@ def main(argv=None):
                  meta["mnv3.padding"], len(tensors), n,
                  ", %d activation quantization points" % len(json.loads(meta["mnv3.act_quant"]))
                  if "mnv3.act_quant" in meta else ""))
-        if meta.note:
+        if getattr(meta, "note", None):
             print("note: " + meta.note)
     return 0
 
