@@ -264,8 +264,8 @@ def main():
             c.n += 1
             ref_out = os.path.join(tmp, "ref.safetensors")
             M.convert_ok(onnx_src, ref_out)
-            rc, so, se = M.convert(write("ext-good.onnx", model_good), out,
-                                   "--external-data-dir", ext)
+            rc, se, _, _, _ = run([write("ext-good.onnx", model_good), "-o", out, "-q",
+                                   "--external-data-dir", ext])
             if rc != 0:
                 c.failures.append("ext-good: conversion failed: %s" % se.strip())
             else:
@@ -284,10 +284,10 @@ def main():
         for stale in (out + ".tmp", os.path.join(outdir, ".model.safetensors.tmp")):
             os.symlink(victim, stale)
         c.n += 1
-        rc, so, se = M.convert(pth, out)
+        rc, se, _, _, _ = run([pth, "-o", out, "-q"])
         if rc != 0:
             c.failures.append("tmp-symlink: conversion failed: %s" % se.strip())
-        if open(victim).read() != "precious\n":
+        if open(victim, "rb").read() != b"precious\n":
             c.failures.append("tmp-symlink: the symlink's target was overwritten")
         if not os.path.isfile(out) or os.path.islink(out):
             c.failures.append("tmp-symlink: no regular output file")
