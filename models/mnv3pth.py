@@ -17,6 +17,7 @@ import pickle
 import pickletools
 import struct
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -110,9 +111,11 @@ class LazyTensor:
         last = self.offset + sum((n - 1) * s for n, s in zip(self.size, self.stride))
         if self.offset < 0 or last >= len(a):
             raise FormatError("corrupt .pth: tensor view exceeds storage %s" % self.storage.key)
+        # (the stride of a size-1 dimension is never used: any value is legal there)
         view = np.lib.stride_tricks.as_strided(
             a[self.offset:], shape=self.size,
-            strides=tuple(s * a.itemsize for s in self.stride), writeable=False)
+            strides=tuple(s * a.itemsize if n > 1 else 0 for n, s in zip(self.size, self.stride)),
+            writeable=False)
         return np.array(view)
 
 
@@ -271,7 +274,7 @@ def load(data):
         except FormatError:
             raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-                NotImplementedError, RuntimeError) as e:
+                NotImplementedError, RuntimeError, zlib.error) as e:
             # (NotImplementedError: an unknown compression method; RuntimeError: encrypted)
             raise FormatError("truncated or corrupt .pth zip archive (%s: %s)"
                               % (type(e).__name__, str(e).splitlines()[0] if str(e) else ""))

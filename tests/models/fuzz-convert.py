@@ -91,6 +91,28 @@ def mutate_bytes(rng, data, n=None):
 # ---------------------------------------------------------------------------------------------
 # structure-aware mutations
 
+def mutate_pickle_ints(rng, pkl):
+    """Replace integer arguments of the pickle (sizes, strides, offsets, storage sizes) with
+    interesting values, re-encoded so that the pickle stays well-formed."""
+    import pickle
+    import pickletools
+    try:
+        ops = [(op, arg, pos) for op, arg, pos in pickletools.genops(pkl)]
+    except Exception:
+        return mutate_bytes(rng, pkl)
+    ints = [(op, pos) for op, arg, pos in ops
+            if op.name in ("BININT", "BININT1", "BININT2", "LONG1", "LONG4", "INT", "LONG")]
+    if not ints:
+        return mutate_bytes(rng, pkl)
+    out = bytearray(pkl)
+    for op, pos in sorted(rng.sample(ints, min(len(ints), rng.choice((1, 2, 4)))),
+                          key=lambda t: -t[1]):
+        nxt = min(p for o, a, p in ops if p > pos)
+        v = rng.choice(INTERESTING + [rng.randrange(-3, 10 ** 6)])
+        out[pos:nxt] = pickle.dumps(v, protocol=2)[2:-1]
+    return bytes(out)
+
+
 def mutate_pth(rng, data):
     """Mutate the pickle (and sometimes a storage or the zip layout) inside a torch zip."""
     try:
@@ -103,7 +125,7 @@ def mutate_pth(rng, data):
     with zipfile.ZipFile(buf, "w") as dst:
         for info, b in items:
             if info.filename.endswith("data.pkl") and what <= 2:
-                b = mutate_bytes(rng, b)
+                b = mutate_pickle_ints(rng, b) if what <= 1 else mutate_bytes(rng, b)
             elif "/data/" in info.filename and what == 3 and rng.random() < 0.3:
                 b = b[:rng.randrange(len(b) + 1)] if rng.random() < 0.5 else b + b
             elif what == 4 and rng.random() < 0.1:
