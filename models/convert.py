@@ -728,7 +728,6 @@ def read_onnx(path, data, opts):
             if any(d != 1 for d in dil):
                 raise FormatError("Conv %s: dilated convs are not MobileNetV3 (torchvision's "
                                   "dilated=True is not supported)" % node.name)
-            k = w.shape[2]
             pads = attr_ints(node, "pads", [0, 0, 0, 0], 4)
             auto = attr(node, "auto_pad", b"NOTSET")
             if isinstance(auto, bytes):

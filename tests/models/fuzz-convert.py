@@ -251,7 +251,7 @@ def load_seeds(formats):
         seeds["pth"] += pth_seeds(random.Random(0))
     if "onnx" in formats:
         try:
-            import onnx  # noqa: F401
+            import onnx  # noqa: F401 (only to know it is installed)
             seeds["onnx"] = [open(os.path.join(fx, "small-sym-f16.onnx"), "rb").read()]
         except ImportError:
             print("note: python3-onnx absent, no .onnx cases")

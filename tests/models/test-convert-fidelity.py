@@ -88,7 +88,6 @@ def main():
         check(rc2.returncode == 0 and "dilated" in rc2.stdout,
               ".pth conversion says that dilated=True is not recorded: %r" % rc2.stdout.strip())
         sd = mnv3pth.load(src_pth)
-        names = list(sd)
 
         def pth_of(tensors, wrap=()):
             ops, storages = [], {}
@@ -123,7 +122,7 @@ def main():
             z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + bytes(100))
         keras = write("model.keras", buf.getvalue())
         try:
-            import mnv3keras  # noqa: F401
+            import mnv3keras  # noqa: F401 (present once the keras work is merged)
             want = None     # the Keras reader's own refusal of this empty model
         except ImportError:
             want = "Keras"
