@@ -21,6 +21,7 @@ reading files the model names, and without writing or leaving anything in the ou
 Each case runs in a child limited to 2 GiB of address space; its peak RSS (wait4) must stay under
 300 MB and it must finish within 30 s."""
 
+import io
 import os
 import resource
 import subprocess
@@ -178,6 +179,27 @@ def main():
         c.refused("pth-2^62-storage", [write("huge.pth", huge), "-o", out], "truncated", outdir)
         memo = P.pth_zip(b"\x80\x02}r\xff\xff\xff\x7f.", {})
         c.refused("pth-memo-2^31", [write("memo.pth", memo), "-o", out], "memo index", outdir)
+
+        # found by tests/models/fuzz-convert.py
+        import zipfile as Z
+        good = P.state_dict_pickle([("w", P.tensor_op("0", 4096, (4096,), (1,)))])
+        z = bytearray(P.pth_zip(good, {"0": bytes(range(256)) * 64}, compress=Z.ZIP_DEFLATED))
+        info = Z.ZipFile(io.BytesIO(bytes(z))).getinfo("archive/data/0")
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+        z[start:start + 8] = b"\xff" * 8     # an invalid deflate block
+        c.refused("fuzz-pth-bad-deflate", [write("deflate.pth", bytes(z)), "-o", out], "corrupt",
+                  outdir)
+        buf = io.BytesIO()
+        with Z.ZipFile(buf, "w") as zz:
+            i = Z.ZipInfo("archive/data.pkl")
+            i.extract_version = 115
+            zz.writestr(i, good)
+        c.refused("fuzz-pth-zip-version", [write("zipver.pth", buf.getvalue()), "-o", out],
+                  "zip", outdir)
+        big_stride = P.pth_zip(P.state_dict_pickle(
+            [("w", P.tensor_op("0", 6, (1, 6), (1 << 62, 1)))]), {"0": one * 6})
+        c.refused("fuzz-pth-size1-stride-2^62", [write("stride.pth", big_stride), "-o", out],
+                  "expected", outdir)
 
         # -- 8: tracebacks
         nested = P.pth_zip(P.state_dict_pickle(
