@@ -5,7 +5,7 @@
 """In-process, bounded fuzzing of models/convert.py over .pth, .onnx and .tflite inputs.
 
 usage: fuzz-convert.py [MNV3-EXE-IGNORED] [--cases N] [--seconds S] [--seed K] [--save DIR]
-                       [--formats pth,onnx,tflite]
+                       [--formats pth,onnx,tflite] [--real-seeds]
 
 Seeds: the committed fixture small-sym-f16 (.pth, .onnx), a float TFLite MobileNetV3 written by
 tests/models/make-tflite.py (no TensorFlow), and small hand-built .pth pickles (pthbuild.py).
@@ -243,7 +243,7 @@ def mutate_tflite(rng, data):
 
 # ---------------------------------------------------------------------------------------------
 
-def load_seeds(formats):
+def load_seeds(formats, real=False):
     seeds = {}
     fx = M.FIXTURES
     if "pth" in formats:
@@ -264,6 +264,13 @@ def load_seeds(formats):
         seeds["tflite"] = [mt.build("small", 0.2, 7, 64, seed=1)[0],
                            mt.build("large-minimalistic", 0.2, 5, 48, seed=2)[0],
                            mt.build("small", 0.2, 3, 32, seed=3, input_shape=[1, 32, -1, 3])[0]]
+        if real:    # the shared data's uint8 files: the activation-quantization reader too
+            root = os.environ.get("MNV3_SHARED_DATA") or os.environ.get("MNV3_SHARED_DATA_DEFAULT")
+            d = os.path.join(root or "/nonexistent", "mobilenet_v3", "models")
+            for f in ("v3-small_224_1.0_uint8.tflite", "v3-large-minimalistic_224_1.0_uint8.tflite"):
+                if os.path.exists(os.path.join(d, f)):
+                    seeds["tflite"].append(open(os.path.join(d, f), "rb").read())
+                    print("seed: %s" % f)
     return seeds
 
 
@@ -275,12 +282,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save", metavar="DIR")
     ap.add_argument("--formats", default="pth,onnx,tflite")
+    ap.add_argument("--real-seeds", action="store_true",
+                    help="also mutate the shared data's uint8 .tflite files (not committed)")
     args = ap.parse_args()
     M.need_numpy()
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
     import convert
     from mnv3format import FormatError
-    seeds = load_seeds(args.formats.split(","))
+    seeds = load_seeds(args.formats.split(","), args.real_seeds)
     mutators = {"pth": lambda r, d: (mutate_pth if r.random() < 0.6 else mutate_bytes)(r, d),
                 "onnx": lambda r, d: (mutate_onnx if r.random() < 0.7 else mutate_bytes)(r, d),
                 "tflite": mutate_tflite}
