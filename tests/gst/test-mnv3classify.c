@@ -18,6 +18,7 @@
 #include <gst/video/video.h>
 
 #include "mnv3classify-meta.h"
+#include "mnv3-test.h"
 
 /* 10 classes, input 100x100, no embedded labels */
 #define FIXTURE_MODEL "large-sym-f32.safetensors"
@@ -29,15 +30,6 @@ static const gchar *formats[] = {
   "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB",
   "ABGR", "I420", "YV12", "NV12", "NV21", "YUY2", "UYVY", "GRAY8",
 };
-
-static gchar *
-fixture_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("MNV3_FIXTURES");
-
-  fail_unless (dir != NULL, "MNV3_FIXTURES is not set (run through meson)");
-  return g_build_filename (dir, "fixtures", name, NULL);
-}
 
 /* A frame of @format filled with reproducible noise (seed printed on
  * failure by the caller's messages). */
@@ -79,36 +71,16 @@ caps_string (const gchar * format, gint width, gint height)
 static GstHarness *
 harness_new (const gchar * model, const gchar * props, GstBus ** bus)
 {
-  gchar *path = fixture_path (model);
+  gchar *path = mnv3_test_fixture_path (model);
   gchar *desc = g_strdup_printf ("mnv3classify model-file=\"%s\" %s %s",
       path, props && (g_str_has_prefix (props, "mode=")
           || strstr (props, " mode=")) ? "" : "mode=sync",
       props ? props : "");
-  GError *err = NULL;
-  GstElement *el;
-  GstHarness *h;
+  GstHarness *h = mnv3_test_harness_new (desc, bus);
 
-  el = gst_parse_launch (desc, &err);
-  fail_unless (el != NULL, "%s: %s", desc, err ? err->message : "?");
-  if (bus) {
-    *bus = gst_bus_new ();
-    gst_element_set_bus (el, *bus);
-  }
-  h = gst_harness_new_with_element (el, "sink", "src");
-  gst_object_unref (el);
   g_free (desc);
   g_free (path);
   return h;
-}
-
-/* Tears down a harness made with a bus: the queued messages hold references
- * to the element, which holds the bus, so flush them first. */
-static void
-harness_teardown_bus (GstHarness * h, GstBus * bus)
-{
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
 }
 
 static void
@@ -483,7 +455,7 @@ GST_START_TEST (test_missing_or_corrupt_model)
   gchar *missing = g_build_filename (dir, "missing.safetensors", NULL);
   gchar *garbage = g_build_filename (dir, "garbage.safetensors", NULL);
   gchar *truncated = g_build_filename (dir, "truncated.safetensors", NULL);
-  gchar *good = fixture_path (FIXTURE_MODEL), *contents;
+  gchar *good = mnv3_test_fixture_path (FIXTURE_MODEL), *contents;
   gsize len;
 
   fail_unless (g_file_set_contents (garbage, "this is not a model\n", -1,
@@ -513,7 +485,7 @@ GST_START_TEST (test_default_model_dir)
 {
   gchar *dir = g_dir_make_tmp ("mnv3-test-XXXXXX", NULL);
   gchar *link = g_build_filename (dir, "mnv3-default.safetensors", NULL);
-  gchar *good = fixture_path (FIXTURE_MODEL);
+  gchar *good = mnv3_test_fixture_path (FIXTURE_MODEL);
   GstElement *el;
 
   fail_unless (symlink (good, link) == 0);
@@ -536,7 +508,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_meta_survives_tee_and_queue)
 {
-  gchar *path = fixture_path (FIXTURE_MODEL);
+  gchar *path = mnv3_test_fixture_path (FIXTURE_MODEL);
   gchar *desc = g_strdup_printf ("mnv3classify mode=sync model-file=\"%s\" "
       "overlay=false ! tee ! queue ! videoconvert ! capsfilter caps=video/x-raw,format=I420",
       path);
@@ -785,7 +757,7 @@ GST_START_TEST (test_messages)
           (last, "scores")), 3);
   gst_structure_free (last);
   last = NULL;
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
 
   /* on-change: the same frame four times gives one message */
   h = harness_new (FIXTURE_MODEL, NULL, &bus);
@@ -796,7 +768,7 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (out);
   }
   fail_unless_equals_int (count_element_messages (bus, NULL), 1);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
 
   /* none */
   h = harness_new (FIXTURE_MODEL, "message=none", &bus);
@@ -805,7 +777,7 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (gst_harness_push_and_pull (h,
             gst_buffer_copy_deep (frame)));
   fail_unless_equals_int (count_element_messages (bus, NULL), 0);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   gst_buffer_unref (frame);
 }
 
@@ -893,7 +865,7 @@ GST_START_TEST (test_labels)
   out = gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30, 3, 0));
   check_labels (out, "short %d", 0, 3);
   gst_buffer_unref (out);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   g_free (props);
 
   /* one fewer label than outputs: auto skips background, no warning */
@@ -904,7 +876,7 @@ GST_START_TEST (test_labels)
   out = gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30, 3, 0));
   check_labels (out, "full %d", 1, FIXTURE_CLASSES - 1);
   gst_buffer_unref (out);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   g_free (props);
 
   /* no labels at all: class numbers */
@@ -918,7 +890,7 @@ GST_START_TEST (test_labels)
   /* a missing labels file is an error */
   {
     GstElement *el = gst_element_factory_make ("mnv3classify", NULL);
-    gchar *model = fixture_path (FIXTURE_MODEL);
+    gchar *model = mnv3_test_fixture_path (FIXTURE_MODEL);
 
     g_object_set (el, "model-file", model, "labels-file",
         "/nonexistent/labels.txt", NULL);
