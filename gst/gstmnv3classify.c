@@ -105,9 +105,11 @@
 
 #include "mnv3.h"
 #include "gstmnv3classify.h"
+#include "gstmnv3enums.h"
 #include "gstmnv3job.h"
 #include "gstmnv3labels.h"
 #include "gstmnv3meta.h"
+#include "gstmnv3model.h"
 #include "gstmnv3overlay.h"
 #include "gstmnv3preprocess.h"
 #include "gstmnv3result.h"
@@ -117,8 +119,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_debug);
 /* per-frame time split, logged at DEBUG level (bench/element-overhead.sh) */
 GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_perf_debug);
 #define GST_CAT_DEFAULT gst_mnv3_classify_debug
-
-#define DEFAULT_MODEL_NAME "mnv3-default.safetensors"
 
 #define DEFAULT_PROP_MODEL_FILE NULL
 #define DEFAULT_PROP_LABELS_FILE NULL
@@ -221,7 +221,7 @@ struct _GstMnv3Classify
   guint min_roi_size;
 
   /* status, under the object lock */
-  const gchar *current_label;   /* points into class_labels */
+  const gchar *current_label;   /* points into md->class_labels */
   gdouble current_confidence;
   guint64 frames_processed;
   guint64 frames_inferred;
@@ -241,13 +241,12 @@ struct _GstMnv3Classify
   gboolean lat_msg_posted;      /* LATENCY message posted, no query since */
 
   /* model state, from start() to stop(); streaming thread only otherwise */
-  Mnv3Model *model;
+  GstMnv3ModelData *md;         /* the model, its info and labels */
+  const Mnv3ModelInfo *info;    /* md->info */
   Mnv3Graph *graph;
-  const Mnv3ModelInfo *info;
   Mnv3GraphOptions graph_options;       /* the worker makes its graph with them */
   guint num_classes;
   gsize input_len;              /* floats in one input tensor */
-  gchar **class_labels;         /* num_classes labels, indexed by class id */
   GstMnv3Preprocess *pp;
   GstMnv3CropMode pp_crop_mode; /* the mode pp was configured with */
   guint64 test_delay_us;        /* MNV3_TEST_DELAY_US, tests only */
@@ -295,159 +294,7 @@ G_DEFINE_TYPE (GstMnv3Classify, gst_mnv3_classify, GST_TYPE_VIDEO_FILTER);
 GST_ELEMENT_REGISTER_DEFINE (mnv3classify, "mnv3classify", GST_RANK_NONE,
     GST_TYPE_MNV3_CLASSIFY);
 
-/* Registers an enum type once (thread-safe); the get_type functions below
- * only hold their value tables. */
-static GType
-register_enum_once (GType * type, const gchar * name, const GEnumValue * values)
-{
-  if (g_once_init_enter (type)) {
-    GType t = g_enum_register_static (name, values);
-    g_once_init_leave (type, t);
-  }
-  return *type;
-}
-
-#define GST_TYPE_MNV3_CROP_MODE (gst_mnv3_crop_mode_get_type ())
-static GType
-gst_mnv3_crop_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_MNV3_CROP_CENTER,
-          "Largest centred square (keeps the aspect ratio, cuts the sides)",
-        "center-crop"},
-    {GST_MNV3_CROP_STRETCH,
-        "Whole frame resized to the model's square input (distorts the aspect "
-          "ratio)", "stretch"},
-    {GST_MNV3_CROP_LETTERBOX,
-          "Whole frame fitted inside the square input, padded with black",
-        "letterbox"},
-    {0, NULL, NULL},
-  };
-
-  return register_enum_once (&type, "GstMnv3CropMode", values);
-}
-
-#define GST_TYPE_MNV3_LABEL_OFFSET (gst_mnv3_label_offset_get_type ())
-static GType
-gst_mnv3_label_offset_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_MNV3_LABEL_OFFSET_AUTO,
-        "Skip output 0 (background) when the model has one output more "
-          "than there are labels", "auto"},
-    {GST_MNV3_LABEL_OFFSET_NONE, "Label N names output N", "none"},
-    {GST_MNV3_LABEL_OFFSET_SKIP_BACKGROUND,
-        "Output 0 is background, label N names output N+1", "skip-background"},
-    {0, NULL, NULL},
-  };
-
-  return register_enum_once (&type, "GstMnv3LabelOffset", values);
-}
-
-#define GST_TYPE_MNV3_MESSAGE_MODE (gst_mnv3_message_mode_get_type ())
-static GType
-gst_mnv3_message_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_MNV3_MESSAGE_NONE, "Post no messages", "none"},
-    {GST_MNV3_MESSAGE_ON_CHANGE, "Post when the top-1 class changes",
-        "on-change"},
-    {GST_MNV3_MESSAGE_EVERY_RESULT, "Post after every inference",
-        "every-result"},
-    {0, NULL, NULL},
-  };
-
-  return register_enum_once (&type, "GstMnv3MessageMode", values);
-}
-
-#define GST_TYPE_MNV3_MODE (gst_mnv3_mode_get_type ())
-static GType
-gst_mnv3_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_MNV3_MODE_AUTO, "async when upstream is live, else sync", "auto"},
-    {GST_MNV3_MODE_SYNC, "Inference inline in the streaming thread", "sync"},
-    {GST_MNV3_MODE_ASYNC, "A worker thread classifies the newest frame; "
-          "frames pass without waiting", "async"},
-    {0, NULL, NULL},
-  };
-
-  return register_enum_once (&type, "GstMnv3Mode", values);
-}
-
-#define GST_TYPE_MNV3_SMOOTHING (gst_mnv3_smoothing_get_type ())
-static GType
-gst_mnv3_smoothing_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_MNV3_SMOOTHING_NONE, "Scores of each inference as they are", "none"},
-    {GST_MNV3_SMOOTHING_EMA, "Exponential moving average of the scores "
-          "(time constant smoothing-time)", "ema"},
-    {0, NULL, NULL},
-  };
-
-  return register_enum_once (&type, "GstMnv3Smoothing", values);
-}
-
-#define GST_TYPE_MNV3_ROI_SOURCE (gst_mnv3_roi_source_get_type ())
-static GType
-gst_mnv3_roi_source_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_MNV3_ROI_SOURCE_FULL_FRAME, "Classify the frame (see crop-mode)",
-        "full-frame"},
-    {GST_MNV3_ROI_SOURCE_ROI_META, "Classify each upstream "
-          "GstVideoRegionOfInterestMeta", "roi-meta"},
-    {0, NULL, NULL},
-  };
-
-  return register_enum_once (&type, "GstMnv3RoiSource", values);
-}
-
 /* helpers */
-
-/* Looks for DEFAULT_MODEL_NAME where an installed or freshly built project
- * keeps it. Returns a newly allocated path or NULL; @searched gets the list of
- * folders for the error message. */
-static gchar *
-gst_mnv3_classify_find_default_model (GString * searched)
-{
-  const gchar *dirs[3];
-  guint i;
-
-  dirs[0] = g_getenv ("MNV3_MODEL_DIR");
-#ifdef MNV3_DATADIR
-  dirs[1] = MNV3_DATADIR;
-#else
-  dirs[1] = NULL;
-#endif
-#ifdef MNV3_BUILD_MODELDIR
-  dirs[2] = MNV3_BUILD_MODELDIR;
-#else
-  dirs[2] = NULL;
-#endif
-
-  for (i = 0; i < G_N_ELEMENTS (dirs); i++) {
-    gchar *path;
-
-    if (dirs[i] == NULL || dirs[i][0] == '\0')
-      continue;
-    path = g_build_filename (dirs[i], DEFAULT_MODEL_NAME, NULL);
-    if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-      return path;
-    g_free (path);
-    g_string_append_printf (searched, "%s%s", searched->len ? ", " : "",
-        dirs[i]);
-  }
-  return NULL;
-}
-
 
 /* Forgets the current result and everything derived from it (streaming
  * thread, or with the streaming thread stopped). */
@@ -524,9 +371,8 @@ gst_mnv3_classify_free_model (GstMnv3Classify * self)
   g_clear_pointer (&self->result, gst_mnv3_result_free);
   g_clear_pointer (&self->pp, gst_mnv3_preprocess_free);
   g_clear_pointer (&self->graph, mnv3_graph_free);
-  g_clear_pointer (&self->model, mnv3_model_free);
+  g_clear_pointer (&self->md, gst_mnv3_model_data_free);
   self->info = NULL;
-  g_clear_pointer (&self->class_labels, g_strfreev);
   gst_mnv3_job_clear (&self->sync_job);
   g_clear_pointer (&self->oc_scratch, g_free);
   self->oc_alloc = 0;
@@ -554,9 +400,9 @@ gst_mnv3_classify_start_worker (GstMnv3Classify * self)
 {
   GError *err = NULL;
 
-  if (gst_mnv3_worker_start (self->worker, self->model, &self->graph_options,
-          self->num_classes, self->input_len, self->test_delay_us,
-          gst_mnv3_classify_worker_ran, self, &err))
+  if (gst_mnv3_worker_start (self->worker, self->md->model,
+          &self->graph_options, self->num_classes, self->input_len,
+          self->test_delay_us, gst_mnv3_classify_worker_ran, self, &err))
     return TRUE;
 
   GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
@@ -881,107 +727,16 @@ gst_mnv3_classify_log_times (GstMnv3Classify * self, guint64 frame_idx,
 
 /* vfuncs */
 
-/* The model to load: model-file, else the default model. NULL when there is
- * none (an ERROR is posted). */
-static gchar *
-gst_mnv3_classify_model_path (GstMnv3Classify * self, const gchar * model_file)
-{
-  GString *searched;
-  gchar *path;
-
-  if (model_file != NULL && model_file[0] != '\0')
-    return g_strdup (model_file);
-
-  searched = g_string_new (NULL);
-  path = gst_mnv3_classify_find_default_model (searched);
-  if (path == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No model: set the \"model-file\" property."),
-        ("model-file is not set and no %s was found in %s; see "
-            "models/README.md for how to convert one", DEFAULT_MODEL_NAME,
-            searched->len ? searched->str : "(no folder configured)"));
-  } else {
-    GST_INFO_OBJECT (self, "model-file not set, using %s", path);
-  }
-  g_string_free (searched, TRUE);
-  return path;
-}
-
-/* Loads the model at @path (FALSE: an ERROR is posted). */
-static gboolean
-gst_mnv3_classify_load_model (GstMnv3Classify * self, const gchar * path)
-{
-  GError *err = NULL;
-
-  self->model = mnv3_model_load (path, &err);
-  if (self->model == NULL) {
-    if (!g_file_test (path, G_FILE_TEST_EXISTS))
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Model file \"%s\" not found.", path), ("%s", err->message));
-    else
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-          ("Could not load model file \"%s\".", path), ("%s", err->message));
-    g_clear_error (&err);
-    return FALSE;
-  }
-  self->info = mnv3_model_get_info (self->model);
-  self->num_classes = self->info->num_classes;
-  GST_INFO_OBJECT (self, "loaded %s: arch %s, width %g, input %d, %d classes",
-      path, self->info->arch_name, self->info->width, self->info->input_size,
-      self->info->num_classes);
-  return TRUE;
-}
-
-/* Sets class_labels from @labels_file or the model's own labels (FALSE: an
- * ERROR is posted). */
-static gboolean
-gst_mnv3_classify_load_labels (GstMnv3Classify * self, const gchar * path,
-    const gchar * labels_file, GstMnv3LabelOffset label_offset)
-{
-  gchar **file_labels = NULL, *problem = NULL;
-  const gchar *const *labels = self->info->labels;
-  guint applied_offset = 0;
-  GError *err = NULL;
-
-  if (labels_file != NULL && labels_file[0] != '\0') {
-    file_labels = gst_mnv3_labels_load (labels_file, &err);
-    if (file_labels == NULL) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Could not read labels file \"%s\".", labels_file),
-          ("%s", err->message));
-      g_clear_error (&err);
-      return FALSE;
-    }
-    labels = (const gchar * const *) file_labels;
-  }
-
-  self->class_labels = gst_mnv3_labels_map (labels, self->num_classes,
-      label_offset, &applied_offset, &problem);
-  if (problem != NULL) {
-    GST_ELEMENT_WARNING (self, RESOURCE, READ,
-        ("The label list does not match the model."),
-        ("%s (%s): %s", file_labels ? labels_file : "labels embedded in",
-            path, problem));
-    g_free (problem);
-  }
-  if (applied_offset == 1 && label_offset == GST_MNV3_LABEL_OFFSET_AUTO) {
-    GST_INFO_OBJECT (self, "model has %u outputs and %u labels: output 0 is "
-        "\"background\", label N names output N+1 (label-offset=auto)",
-        self->num_classes, self->num_classes - 1);
-  }
-  g_strfreev (file_labels);
-  return TRUE;
-}
-
 /* Makes the sync graph and the parts that depend on the model (FALSE: an
  * ERROR is posted). */
 static gboolean
-gst_mnv3_classify_prepare (GstMnv3Classify * self, const gchar * path)
+gst_mnv3_classify_prepare (GstMnv3Classify * self)
 {
+  const gchar *path = self->md->path;
   GError *err = NULL;
   const gchar *delay;
 
-  self->graph = mnv3_graph_new (self->model, &self->graph_options, &err);
+  self->graph = mnv3_graph_new (self->md->model, &self->graph_options, &err);
   if (self->graph == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not prepare model \"%s\" for inference.", path),
@@ -996,7 +751,7 @@ gst_mnv3_classify_prepare (GstMnv3Classify * self, const gchar * path)
   self->input_len = (gsize) self->info->input_size * self->info->input_size * 3;
   gst_mnv3_job_init (&self->sync_job, self->num_classes, self->input_len);
   self->result = gst_mnv3_result_new (self->num_classes,
-      (const gchar * const *) self->class_labels, self->info->arch_name);
+      (const gchar * const *) self->md->class_labels, self->info->arch_name);
   self->pp = gst_mnv3_preprocess_new ();
 
   /* test-only: slows every forward pass down, to test live behaviour with
@@ -1014,7 +769,7 @@ static gboolean
 gst_mnv3_classify_start (GstBaseTransform * trans)
 {
   GstMnv3Classify *self = GST_MNV3_CLASSIFY (trans);
-  gchar *model_file, *labels_file, *path = NULL;
+  gchar *model_file, *labels_file;
   GstMnv3LabelOffset label_offset;
   gboolean ok;
 
@@ -1028,13 +783,15 @@ gst_mnv3_classify_start (GstBaseTransform * trans)
 
   gst_mnv3_classify_free_model (self);
 
-  ok = (path = gst_mnv3_classify_model_path (self, model_file)) != NULL
-      && gst_mnv3_classify_load_model (self, path)
-      && gst_mnv3_classify_load_labels (self, path, labels_file, label_offset)
-      && gst_mnv3_classify_prepare (self, path);
+  self->md = gst_mnv3_model_data_load (GST_ELEMENT_CAST (self), model_file,
+      labels_file, label_offset);
+  if (self->md) {
+    self->info = self->md->info;
+    self->num_classes = self->info->num_classes;
+  }
+  ok = self->md != NULL && gst_mnv3_classify_prepare (self);
   g_free (model_file);
   g_free (labels_file);
-  g_free (path);
   if (!ok) {
     gst_mnv3_classify_free_model (self);
     return FALSE;

@@ -32,6 +32,7 @@ typedef enum {
   MNV3_ERROR_VALUE,             /* non-finite weights, bad numbers */
   MNV3_ERROR_INVALID_ARGUMENT,  /* bad argument to an API call */
   MNV3_ERROR_IMAGE,             /* input image cannot be read */
+  MNV3_ERROR_NOT_FOUND,         /* the file does not exist */
 } Mnv3Error;
 
 typedef enum {
