@@ -27,7 +27,7 @@ gst_mnv3_meta_register (void)
   if (g_once_init_enter (&once)) {
     const gchar *tags[] = { NULL };
 
-    gst_meta_register_custom (GST_MNV3_CLASSIFICATION_META_NAME, tags,
+    gst_meta_register_custom (GST_MNV3_CLASSIFICATION_NAME, tags,
         NULL, NULL, NULL);
     g_once_init_leave (&once, 1);
   }
@@ -95,9 +95,26 @@ gst_mnv3_meta_set_arrays (const GstMnv3ResultView * result, GstStructure * s,
     g_value_unset (&v);
   }
 
-  take_array (s, "labels", &labels);
-  take_array (s, "class-ids", &ids);
-  take_array (s, "scores", &scores);
+  take_array (s, GST_MNV3_FIELD_LABELS, &labels);
+  take_array (s, GST_MNV3_FIELD_CLASS_IDS, &ids);
+  take_array (s, GST_MNV3_FIELD_SCORES, &scores);
+}
+
+/* x, y, w, h as a GstValueArray of 4 gint */
+static void
+roi_array (GValue * arr, const GstVideoRectangle * r)
+{
+  const gint xywh[4] = { r->x, r->y, r->w, r->h };
+  GValue v = G_VALUE_INIT;
+  guint i;
+
+  gst_value_array_init (arr, 4);
+  g_value_init (&v, G_TYPE_INT);
+  for (i = 0; i < 4; i++) {
+    g_value_set_int (&v, xywh[i]);
+    gst_value_array_append_value (arr, &v);
+  }
+  g_value_unset (&v);
 }
 
 static void
@@ -106,7 +123,7 @@ add_custom_meta (GstBuffer * buffer, const GstMnv3ResultView * result,
 {
   GstCustomMeta *cmeta;
   GstStructure *s;
-  GValue roi = G_VALUE_INIT, v = G_VALUE_INIT;
+  GValue roi = G_VALUE_INIT;
   const gchar *top_label = "";
   gint top_id = -1;
   gdouble top_score = 0.0;
@@ -117,36 +134,25 @@ add_custom_meta (GstBuffer * buffer, const GstMnv3ResultView * result,
     top_score = result->scores[0];
   }
 
-  cmeta = gst_buffer_add_custom_meta (buffer,
-      GST_MNV3_CLASSIFICATION_META_NAME);
+  cmeta = gst_buffer_add_custom_meta (buffer, GST_MNV3_CLASSIFICATION_NAME);
   if (cmeta == NULL)
     return;
   s = gst_custom_meta_get_structure (cmeta);
   gst_mnv3_meta_set_arrays (result, s, TRUE);
 
-  gst_value_array_init (&roi, 4);
-  g_value_init (&v, G_TYPE_INT);
-  g_value_set_int (&v, result->roi.x);
-  gst_value_array_append_value (&roi, &v);
-  g_value_set_int (&v, result->roi.y);
-  gst_value_array_append_value (&roi, &v);
-  g_value_set_int (&v, result->roi.w);
-  gst_value_array_append_value (&roi, &v);
-  g_value_set_int (&v, result->roi.h);
-  gst_value_array_append_value (&roi, &v);
-  g_value_unset (&v);
+  roi_array (&roi, &result->roi);
 
   gst_structure_set (s,
-      "top-label", G_TYPE_STRING, top_label,
-      "top-class-id", G_TYPE_INT, top_id,
-      "top-score", G_TYPE_DOUBLE, top_score,
-      "fresh", G_TYPE_BOOLEAN, result->fresh,
-      "age-frames", G_TYPE_UINT64, result->age_frames,
-      "source-pts", G_TYPE_UINT64, (guint64) result->source_pts,
-      "inference-us", G_TYPE_INT64, result->inference_us,
-      "model", G_TYPE_STRING, result->model ? result->model : "",
-      "roi-id", G_TYPE_INT, roi_id, NULL);
-  gst_structure_take_value (s, "roi", &roi);
+      GST_MNV3_FIELD_TOP_LABEL, G_TYPE_STRING, top_label,
+      GST_MNV3_FIELD_TOP_CLASS_ID, G_TYPE_INT, top_id,
+      GST_MNV3_FIELD_TOP_SCORE, G_TYPE_DOUBLE, top_score,
+      GST_MNV3_FIELD_FRESH, G_TYPE_BOOLEAN, result->fresh,
+      GST_MNV3_FIELD_AGE_FRAMES, G_TYPE_UINT64, result->age_frames,
+      GST_MNV3_FIELD_SOURCE_PTS, G_TYPE_UINT64, (guint64) result->source_pts,
+      GST_MNV3_FIELD_INFERENCE_US, G_TYPE_INT64, result->inference_us,
+      GST_MNV3_FIELD_MODEL, G_TYPE_STRING, result->model ? result->model : "",
+      GST_MNV3_FIELD_ROI_ID, G_TYPE_INT, roi_id, NULL);
+  gst_structure_take_value (s, GST_MNV3_FIELD_ROI, &roi);
 }
 
 static void
@@ -155,12 +161,12 @@ add_roi_param (GstVideoRegionOfInterestMeta * rmeta,
 {
   GstStructure *param;
 
-  param = gst_structure_new ("classification",
-      "label", G_TYPE_STRING,
+  param = gst_structure_new (GST_MNV3_ROI_PARAM_NAME,
+      GST_MNV3_ROI_PARAM_LABEL, G_TYPE_STRING,
       result->n > 0 ? result->class_labels[result->class_ids[0]] : "",
-      "label_id", G_TYPE_INT, result->n > 0 ? result->class_ids[0] : -1,
-      "confidence", G_TYPE_DOUBLE, result->n > 0 ? result->scores[0] : 0.0,
-      NULL);
+      GST_MNV3_ROI_PARAM_LABEL_ID, G_TYPE_INT,
+      result->n > 0 ? result->class_ids[0] : -1, GST_MNV3_ROI_PARAM_CONFIDENCE,
+      G_TYPE_DOUBLE, result->n > 0 ? result->scores[0] : 0.0, NULL);
   gst_mnv3_meta_set_arrays (result, param, FALSE);
   /* takes ownership of param */
   gst_video_region_of_interest_meta_add_param (rmeta, param);
@@ -248,30 +254,21 @@ gst_mnv3_meta_post_message (GstElement * element,
 {
   GstStructure *s;
 
-  s = gst_structure_new ("mnv3classify",
-      "timestamp", G_TYPE_UINT64, (guint64) pts,
-      "running-time", G_TYPE_UINT64, (guint64) running_time, NULL);
+  s = gst_structure_new (GST_MNV3_MESSAGE_NAME,
+      GST_MNV3_MESSAGE_TIMESTAMP, G_TYPE_UINT64, (guint64) pts,
+      GST_MNV3_MESSAGE_RUNNING_TIME, G_TYPE_UINT64, (guint64) running_time,
+      NULL);
   /* GstValueArray of strings rather than GStrv: gst-launch-1.0 -m prints it */
   gst_mnv3_meta_set_arrays (result, s, FALSE);
-  gst_structure_set (s, "inference-us", G_TYPE_INT64, result->inference_us,
-      NULL);
+  gst_structure_set (s, GST_MNV3_FIELD_INFERENCE_US, G_TYPE_INT64,
+      result->inference_us, NULL);
   if (roi_index >= 0) {
-    GValue roi = G_VALUE_INIT, v = G_VALUE_INIT;
+    GValue roi = G_VALUE_INIT;
 
-    gst_value_array_init (&roi, 4);
-    g_value_init (&v, G_TYPE_INT);
-    g_value_set_int (&v, result->roi.x);
-    gst_value_array_append_value (&roi, &v);
-    g_value_set_int (&v, result->roi.y);
-    gst_value_array_append_value (&roi, &v);
-    g_value_set_int (&v, result->roi.w);
-    gst_value_array_append_value (&roi, &v);
-    g_value_set_int (&v, result->roi.h);
-    gst_value_array_append_value (&roi, &v);
-    g_value_unset (&v);
-    gst_structure_take_value (s, "roi", &roi);
-    gst_structure_set (s, "roi-index", G_TYPE_INT, roi_index,
-        "n-rois", G_TYPE_INT, (gint) n_rois, NULL);
+    roi_array (&roi, &result->roi);
+    gst_structure_take_value (s, GST_MNV3_FIELD_ROI, &roi);
+    gst_structure_set (s, GST_MNV3_MESSAGE_ROI_INDEX, G_TYPE_INT, roi_index,
+        GST_MNV3_MESSAGE_N_ROIS, G_TYPE_INT, (gint) n_rois, NULL);
   }
 
   gst_element_post_message (element,

@@ -12,15 +12,10 @@
 #include <gst/video/video.h>
 
 #include "gstmnv3result.h"
+#include "mnv3classify-meta.h"
 
 G_BEGIN_DECLS
 
-/**
- * GST_MNV3_CLASSIFICATION_META_NAME:
- *
- * Name of the custom meta (gst_buffer_get_custom_meta()).
- */
-#define GST_MNV3_CLASSIFICATION_META_NAME "Mnv3Classification"
 
 
 void            gst_mnv3_meta_register     (void);

@@ -472,7 +472,7 @@ count_flips (const gchar * props, guint a, guint b, guint * n_messages)
   *n_messages = 0;
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     if (gst_structure_has_name (gst_message_get_structure (msg),
-            "mnv3classify"))
+            GST_MNV3_MESSAGE_NAME))
       (*n_messages)++;
     gst_message_unref (msg);
   }
@@ -567,14 +567,16 @@ GST_START_TEST (test_two_rois_two_classes)
     GstCustomMeta *ref = i == 0 ? ca : cb;
     guint k;
 
-    p = gst_video_region_of_interest_meta_get_param (r[i], "classification");
+    p = gst_video_region_of_interest_meta_get_param (r[i],
+        GST_MNV3_ROI_PARAM_NAME);
     fail_unless (p != NULL, "ROI %u has no classification", i);
-    fail_unless (gst_structure_get_int (p, "label_id", &label_id));
+    fail_unless (gst_structure_get_int (p, GST_MNV3_ROI_PARAM_LABEL_ID,
+            &label_id));
     fail_unless_equals_int (label_id, i == 0 ? id_a : id_b);
     /* the same scores as the tile classified on its own */
     for (k = 0; k < 3; k++) {
-      const GValue *ids = gst_structure_get_value (p, "class-ids");
-      const GValue *sc = gst_structure_get_value (p, "scores");
+      const GValue *ids = gst_structure_get_value (p, GST_MNV3_FIELD_CLASS_IDS);
+      const GValue *sc = gst_structure_get_value (p, GST_MNV3_FIELD_SCORES);
 
       fail_unless_equals_int (g_value_get_int (gst_value_array_get_value (ids,
                   k)), gst_mnv3_classification_get_class_id (ref, k));
@@ -583,19 +585,19 @@ GST_START_TEST (test_two_rois_two_classes)
     }
   }
   fail_unless (gst_video_region_of_interest_meta_get_param (r[2],
-          "classification") == NULL, "filtered roi type classified");
+          GST_MNV3_ROI_PARAM_NAME) == NULL, "filtered roi type classified");
   fail_unless (gst_video_region_of_interest_meta_get_param (r[3],
-          "classification") == NULL, "too small roi classified");
+          GST_MNV3_ROI_PARAM_NAME) == NULL, "too small roi classified");
 
   /* one custom meta per classified ROI, pointing at it */
   while ((cm = gst_mnv3_classification_iterate (out, &state))) {
     const GstStructure *s = gst_custom_meta_get_structure (cm);
-    const GValue *roi = gst_structure_get_value (s, "roi");
+    const GValue *roi = gst_structure_get_value (s, GST_MNV3_FIELD_ROI);
     gint roi_id, x, top;
     guint j;
 
-    fail_unless (gst_structure_get_int (s, "roi-id", &roi_id));
-    fail_unless (gst_structure_get_int (s, "top-class-id", &top));
+    fail_unless (gst_structure_get_int (s, GST_MNV3_FIELD_ROI_ID, &roi_id));
+    fail_unless (gst_structure_get_int (s, GST_MNV3_FIELD_TOP_CLASS_ID, &top));
     x = g_value_get_int (gst_value_array_get_value (roi, 0));
     j = roi_id == r[0]->id ? 0 : 1;
     fail_unless (roi_id == r[j]->id);

@@ -129,11 +129,11 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
 
   fail_unless (meta != NULL, "no Mnv3Classification meta");
   s = gst_custom_meta_get_structure (meta);
-  fail_unless (gst_structure_has_name (s, "Mnv3Classification"));
+  fail_unless (gst_structure_has_name (s, GST_MNV3_CLASSIFICATION_NAME));
 
-  labels = gst_structure_get_value (s, "labels");
-  ids = gst_structure_get_value (s, "class-ids");
-  scores = gst_structure_get_value (s, "scores");
+  labels = gst_structure_get_value (s, GST_MNV3_FIELD_LABELS);
+  ids = gst_structure_get_value (s, GST_MNV3_FIELD_CLASS_IDS);
+  scores = gst_structure_get_value (s, GST_MNV3_FIELD_SCORES);
   fail_unless (labels && G_VALUE_HOLDS (labels, G_TYPE_STRV));
   fail_unless (ids && GST_VALUE_HOLDS_ARRAY (ids));
   fail_unless (scores && GST_VALUE_HOLDS_ARRAY (scores));
@@ -158,12 +158,13 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
         strv[i]);
   }
 
-  fail_unless (gst_structure_get (s, "top-label", G_TYPE_STRING, &top_label,
-          NULL));
+  fail_unless (gst_structure_get (s, GST_MNV3_FIELD_TOP_LABEL, G_TYPE_STRING,
+          &top_label, NULL));
   g_free ((gchar *) top_label);
-  top_label = gst_structure_get_string (s, "top-label");
-  fail_unless (gst_structure_get_int (s, "top-class-id", &top_id));
-  fail_unless (gst_structure_get_double (s, "top-score", &top_score));
+  top_label = gst_structure_get_string (s, GST_MNV3_FIELD_TOP_LABEL);
+  fail_unless (gst_structure_get_int (s, GST_MNV3_FIELD_TOP_CLASS_ID, &top_id));
+  fail_unless (gst_structure_get_double (s, GST_MNV3_FIELD_TOP_SCORE,
+          &top_score));
   if (n > 0) {
     fail_unless_equals_string (top_label, strv[0]);
     fail_unless_equals_int (top_id,
@@ -174,12 +175,17 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
     fail_unless_equals_string (top_label, "");
     fail_unless_equals_int (top_id, -1);
   }
-  fail_unless (gst_structure_has_field_typed (s, "fresh", G_TYPE_BOOLEAN));
-  fail_unless (gst_structure_has_field_typed (s, "age-frames", G_TYPE_UINT64));
-  fail_unless (gst_structure_has_field_typed (s, "source-pts", G_TYPE_UINT64));
-  fail_unless (gst_structure_has_field_typed (s, "inference-us", G_TYPE_INT64));
-  fail_unless (gst_structure_has_field_typed (s, "model", G_TYPE_STRING));
-  rect = gst_structure_get_value (s, "roi");
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_FRESH,
+          G_TYPE_BOOLEAN));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_AGE_FRAMES,
+          G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_SOURCE_PTS,
+          G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_INFERENCE_US,
+          G_TYPE_INT64));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_MODEL,
+          G_TYPE_STRING));
+  rect = gst_structure_get_value (s, GST_MNV3_FIELD_ROI);
   fail_unless (rect && GST_VALUE_HOLDS_ARRAY (rect));
   fail_unless_equals_int (gst_value_array_get_size (rect), 4);
   x = g_value_get_int (gst_value_array_get_value (rect, 0));
@@ -199,18 +205,21 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
   fail_unless_equals_int (roi->h, hh);
   fail_unless_equals_string (g_quark_to_string (roi->roi_type),
       n > 0 ? top_label : "unknown");
-  param = gst_video_region_of_interest_meta_get_param (roi, "classification");
+  param =
+      gst_video_region_of_interest_meta_get_param (roi,
+      GST_MNV3_ROI_PARAM_NAME);
   fail_unless (param != NULL);
-  fail_unless_equals_string (gst_structure_get_string (param, "label"),
-      top_label);
-  fail_unless (gst_structure_get_int (param, "label_id", &id));
+  fail_unless_equals_string (gst_structure_get_string (param,
+          GST_MNV3_ROI_PARAM_LABEL), top_label);
+  fail_unless (gst_structure_get_int (param, GST_MNV3_ROI_PARAM_LABEL_ID, &id));
   fail_unless_equals_int (id, top_id);
-  fail_unless (gst_structure_get_double (param, "confidence", &conf));
+  fail_unless (gst_structure_get_double (param, GST_MNV3_ROI_PARAM_CONFIDENCE,
+          &conf));
   fail_unless_equals_float (conf, top_score);
-  fail_unless (gst_value_compare (gst_structure_get_value (param, "scores"),
-          scores) == GST_VALUE_EQUAL);
   fail_unless (gst_value_compare (gst_structure_get_value (param,
-              "class-ids"), ids) == GST_VALUE_EQUAL);
+              GST_MNV3_FIELD_SCORES), scores) == GST_VALUE_EQUAL);
+  fail_unless (gst_value_compare (gst_structure_get_value (param,
+              GST_MNV3_FIELD_CLASS_IDS), ids) == GST_VALUE_EQUAL);
 
   return s;
 }
@@ -567,7 +576,8 @@ get_roi (GstBuffer * buf, gint r[4])
   guint i;
 
   fail_unless (meta != NULL);
-  v = gst_structure_get_value (gst_custom_meta_get_structure (meta), "roi");
+  v = gst_structure_get_value (gst_custom_meta_get_structure (meta),
+      GST_MNV3_FIELD_ROI);
   for (i = 0; i < 4; i++)
     r[i] = g_value_get_int (gst_value_array_get_value (v, i));
 }
@@ -689,9 +699,9 @@ GST_START_TEST (test_inference_interval)
     const GstStructure *s = check_metas (out, 5, 64, 48);
 
     fail_unless_equals_int (gst_mnv3_classification_is_fresh (meta), fresh[i]);
-    fail_unless (gst_structure_get_uint64 (s, "age-frames", &v));
+    fail_unless (gst_structure_get_uint64 (s, GST_MNV3_FIELD_AGE_FRAMES, &v));
     fail_unless_equals_uint64 (v, age[i]);
-    fail_unless (gst_structure_get_uint64 (s, "source-pts", &v));
+    fail_unless (gst_structure_get_uint64 (s, GST_MNV3_FIELD_SOURCE_PTS, &v));
     fail_unless_equals_uint64 (v, src[i] * GST_MSECOND * 40);
     gst_buffer_unref (out);
   }
@@ -713,7 +723,7 @@ count_element_messages (GstBus * bus, GstStructure ** last)
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     const GstStructure *s = gst_message_get_structure (msg);
 
-    if (gst_structure_has_name (s, "mnv3classify")) {
+    if (gst_structure_has_name (s, GST_MNV3_MESSAGE_NAME)) {
       n++;
       if (last) {
         if (*last)
@@ -743,18 +753,21 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30,
                 i, i * GST_SECOND)));
   fail_unless_equals_int (count_element_messages (bus, &last), 4);
-  fail_unless (gst_structure_get_clock_time (last, "timestamp", &ts));
+  fail_unless (gst_structure_get_clock_time (last, GST_MNV3_MESSAGE_TIMESTAMP,
+          &ts));
   fail_unless_equals_uint64 (ts, 3 * GST_SECOND);
-  fail_unless (gst_structure_get_clock_time (last, "running-time", &ts));
+  fail_unless (gst_structure_get_clock_time (last,
+          GST_MNV3_MESSAGE_RUNNING_TIME, &ts));
   fail_unless_equals_uint64 (ts, 3 * GST_SECOND);
-  fail_unless (gst_structure_get_int64 (last, "inference-us", &us));
+  fail_unless (gst_structure_get_int64 (last, GST_MNV3_FIELD_INFERENCE_US,
+          &us));
   fail_unless (us > 0);
   fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value
-          (last, "labels")), 3);
+          (last, GST_MNV3_FIELD_LABELS)), 3);
   fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value
-          (last, "class-ids")), 3);
+          (last, GST_MNV3_FIELD_CLASS_IDS)), 3);
   fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value
-          (last, "scores")), 3);
+          (last, GST_MNV3_FIELD_SCORES)), 3);
   gst_structure_free (last);
   last = NULL;
   mnv3_test_harness_teardown_bus (h, bus);
@@ -1030,6 +1043,44 @@ GST_START_TEST (test_status)
 
 GST_END_TEST;
 
+/* The contract's names are defined once (mnv3classify-meta.h) and the tests
+ * read through them; this pins their spelling, which readers in other
+ * languages (Python, JSON consumers) depend on. */
+GST_START_TEST (test_contract_names)
+{
+  const gchar *pairs[][2] = {
+    {GST_MNV3_CLASSIFICATION_NAME, "Mnv3Classification"},
+    {GST_MNV3_FIELD_LABELS, "labels"},
+    {GST_MNV3_FIELD_CLASS_IDS, "class-ids"},
+    {GST_MNV3_FIELD_SCORES, "scores"},
+    {GST_MNV3_FIELD_TOP_LABEL, "top-label"},
+    {GST_MNV3_FIELD_TOP_CLASS_ID, "top-class-id"},
+    {GST_MNV3_FIELD_TOP_SCORE, "top-score"},
+    {GST_MNV3_FIELD_FRESH, "fresh"},
+    {GST_MNV3_FIELD_AGE_FRAMES, "age-frames"},
+    {GST_MNV3_FIELD_SOURCE_PTS, "source-pts"},
+    {GST_MNV3_FIELD_INFERENCE_US, "inference-us"},
+    {GST_MNV3_FIELD_MODEL, "model"},
+    {GST_MNV3_FIELD_ROI, "roi"},
+    {GST_MNV3_FIELD_ROI_ID, "roi-id"},
+    {GST_MNV3_ROI_PARAM_NAME, "classification"},
+    {GST_MNV3_ROI_PARAM_LABEL, "label"},
+    {GST_MNV3_ROI_PARAM_LABEL_ID, "label_id"},
+    {GST_MNV3_ROI_PARAM_CONFIDENCE, "confidence"},
+    {GST_MNV3_MESSAGE_NAME, "mnv3classify"},
+    {GST_MNV3_MESSAGE_TIMESTAMP, "timestamp"},
+    {GST_MNV3_MESSAGE_RUNNING_TIME, "running-time"},
+    {GST_MNV3_MESSAGE_ROI_INDEX, "roi-index"},
+    {GST_MNV3_MESSAGE_N_ROIS, "n-rois"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (pairs); i++)
+    fail_unless_equals_string (pairs[i][0], pairs[i][1]);
+}
+
+GST_END_TEST;
+
 static Suite *
 mnv3classify_suite (void)
 {
@@ -1038,6 +1089,7 @@ mnv3classify_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_contract_names);
   tcase_add_test (tc, test_caps_every_format);
   tcase_add_test (tc, test_overlay_false_keeps_pixels);
   tcase_add_test (tc, test_overlay_only_inside_box);
