@@ -779,6 +779,8 @@ gst_mnv3_classify_start (GstBaseTransform * trans)
   label_offset = self->label_offset;
   memset (&self->graph_options, 0, sizeof (self->graph_options));
   self->graph_options.threads = self->threads;
+  /* the library reads no environment for it: the element does */
+  self->graph_options.fuse = mnv3_fuse_from_string (g_getenv ("MNV3_FUSE"));
   GST_OBJECT_UNLOCK (self);
 
   gst_mnv3_classify_free_model (self);

@@ -1108,7 +1108,7 @@ mnv3_model_load (const char *path, GError ** error)
       error);
   g_mapped_file_unref (mf);
   if (m)
-    g_debug ("loaded %s: %s width %.3g, %d classes, %" G_GUINT64_FORMAT
+    MNV3_DEBUG ("loaded %s: %s width %.3g, %d classes, %" G_GUINT64_FORMAT
         " params", path, m->info.arch_name, m->info.width,
         m->info.num_classes, (guint64) m->info.params);
   return m;

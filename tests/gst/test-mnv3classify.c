@@ -1081,6 +1081,41 @@ GST_START_TEST (test_contract_names)
 
 GST_END_TEST;
 
+/* libmnv3's own messages reach the GStreamer log, in the mnv3lib category
+ * (the plugin's mnv3_set_log_func callback) */
+static gint lib_messages;
+
+static void
+count_lib_messages (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  if (g_strcmp0 (gst_debug_category_get_name (category), "mnv3lib") == 0
+      && g_str_has_prefix (gst_debug_message_get (message), "graph: "))
+    g_atomic_int_inc (&lib_messages);
+}
+
+GST_START_TEST (test_library_log)
+{
+  GstHarness *h;
+
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("mnv3lib", GST_LEVEL_DEBUG);
+  gst_debug_add_log_function (count_lib_messages, NULL, NULL);
+  g_atomic_int_set (&lib_messages, 0);
+  h = harness_new (FIXTURE_MODEL, NULL, NULL);
+  harness_set_caps (h, "RGB", 40, 30);
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30,
+              1, 0)));
+  gst_harness_teardown (h);
+  gst_debug_remove_log_function (count_lib_messages);
+  gst_debug_unset_threshold_for_name ("mnv3lib");
+  fail_unless (g_atomic_int_get (&lib_messages) >= 1,
+      "no \"graph:\" message of libmnv3 in the mnv3lib category");
+}
+
+GST_END_TEST;
+
 static Suite *
 mnv3classify_suite (void)
 {
@@ -1090,6 +1125,7 @@ mnv3classify_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_contract_names);
+  tcase_add_test (tc, test_library_log);
   tcase_add_test (tc, test_caps_every_format);
   tcase_add_test (tc, test_overlay_false_keeps_pixels);
   tcase_add_test (tc, test_overlay_only_inside_box);
