@@ -113,6 +113,7 @@
 #include "gstmnv3overlay.h"
 #include "gstmnv3preprocess.h"
 #include "gstmnv3result.h"
+#include "gstmnv3stats.h"
 #include "gstmnv3worker.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_debug);
@@ -141,11 +142,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_perf_debug);
 #define DEFAULT_PROP_MIN_ROI_SIZE 0
 
 #define MAX_THREADS 256
-
-/* sync mode reports this many times the average inference time as latency,
- * and asks for a new LATENCY query when the estimate drifts by this share */
-#define LATENCY_MARGIN 1.5
-#define LATENCY_DRIFT 0.2
 
 enum
 {
@@ -220,25 +216,9 @@ struct _GstMnv3Classify
   GQuark *object_quarks;        /* parsed object_class, 0-terminated */
   guint min_roi_size;
 
-  /* status, under the object lock */
-  const gchar *current_label;   /* points into md->class_labels */
-  gdouble current_confidence;
-  guint64 frames_processed;
-  guint64 frames_inferred;
-  guint64 inferences_skipped;
-  guint64 inferences_replaced;
-  gint64 last_inference_us;
-  gint64 total_inference_us;
-
-  /* QoS, latency and what decides the mode, under the object lock */
-  GstClockTime earliest_time;   /* from QOS events: skip inference before */
+  /* what decides the mode, under the object lock */
   gint upstream_live;           /* -1 unknown, else from a LATENCY query */
   gboolean worker_failed;       /* async could not start: run sync */
-  gboolean lat_cold_seen;
-  gboolean lat_valid;
-  gdouble lat_avg_us;           /* running average of sync inferences */
-  GstClockTime lat_reported;    /* what the last LATENCY query got from us */
-  gboolean lat_msg_posted;      /* LATENCY message posted, no query since */
 
   /* model state, from start() to stop(); streaming thread only otherwise */
   GstMnv3ModelData *md;         /* the model, its info and labels */
@@ -254,6 +234,8 @@ struct _GstMnv3Classify
   guint oc_alloc;
 
   /* the parts (each documents its own locking) */
+  GstMnv3Stats *stats;          /* init to finalize; its own lock: status
+                                 * properties, latency estimate, QoS */
   GstMnv3Job sync_job;          /* sync mode; streaming thread, no lock */
   GstMnv3Result *result;        /* start() to stop(); streaming thread, no lock */
   GstMnv3Worker *worker;        /* init to finalize; its own lock and thread */
@@ -304,46 +286,16 @@ gst_mnv3_classify_reset_result (GstMnv3Classify * self)
   if (self->result)
     gst_mnv3_result_reset (self->result);
   self->submitted_any = FALSE;
-
-  GST_OBJECT_LOCK (self);
-  self->earliest_time = GST_CLOCK_TIME_NONE;
-  GST_OBJECT_UNLOCK (self);
+  gst_mnv3_stats_clear_qos (self->stats);
 }
 
+/* Counts one classification (any thread) and posts a LATENCY message when
+ * the sync latency estimate drifted. */
 static void
 gst_mnv3_classify_update_stats (GstMnv3Classify * self, gint64 us,
     gboolean sync)
 {
-  gboolean post = FALSE;
-
-  GST_OBJECT_LOCK (self);
-  self->frames_inferred++;
-  self->last_inference_us = us;
-  self->total_inference_us += us;
-  if (sync && !self->lat_cold_seen) {
-    /* the first inference after start pays one-time costs (the arena's page
-     * faults, the pool's threads starting): not a latency estimate */
-    self->lat_cold_seen = TRUE;
-  } else if (sync) {
-    /* the running average the LATENCY answer is based on */
-    if (self->lat_valid)
-      self->lat_avg_us += 0.1 * ((gdouble) us - self->lat_avg_us);
-    else
-      self->lat_avg_us = us;
-    self->lat_valid = TRUE;
-    if (!self->lat_msg_posted) {
-      gdouble est = LATENCY_MARGIN * self->lat_avg_us * GST_USECOND;
-      gdouble rep = self->lat_reported;
-
-      if (ABS (est - rep) > LATENCY_DRIFT * rep) {
-        post = TRUE;
-        self->lat_msg_posted = TRUE;
-      }
-    }
-  }
-  GST_OBJECT_UNLOCK (self);
-
-  if (post) {
+  if (gst_mnv3_stats_inferred (self->stats, us, sync)) {
     GST_DEBUG_OBJECT (self, "inference time drifted, posting LATENCY");
     gst_element_post_message (GST_ELEMENT_CAST (self),
         gst_message_new_latency (GST_OBJECT_CAST (self)));
@@ -361,11 +313,7 @@ static void
 gst_mnv3_classify_free_model (GstMnv3Classify * self)
 {
   gst_mnv3_worker_stop (self->worker);
-
-  GST_OBJECT_LOCK (self);
-  self->current_label = NULL;
-  self->current_confidence = 0.0;
-  GST_OBJECT_UNLOCK (self);
+  gst_mnv3_stats_set_current (self->stats, NULL, 0.0);
 
   gst_mnv3_overlay_policy_reset (self->overlay_policy);
   g_clear_pointer (&self->result, gst_mnv3_result_free);
@@ -456,18 +404,13 @@ static gboolean
 gst_mnv3_classify_is_late (GstMnv3Classify * self, GstBuffer * buffer)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime rt, earliest;
 
   if (trans->segment.format != GST_FORMAT_TIME
       || !GST_BUFFER_PTS_IS_VALID (buffer))
     return FALSE;
-  rt = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
-      GST_BUFFER_PTS (buffer));
-  GST_OBJECT_LOCK (self);
-  earliest = self->earliest_time;
-  GST_OBJECT_UNLOCK (self);
-  return GST_CLOCK_TIME_IS_VALID (rt) && GST_CLOCK_TIME_IS_VALID (earliest)
-      && rt <= earliest;
+  return gst_mnv3_stats_is_late (self->stats,
+      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
+          GST_BUFFER_PTS (buffer)));
 }
 
 /* Copies the properties one frame uses, and the object-class filter (no
@@ -575,10 +518,7 @@ gst_mnv3_classify_take_result (GstMnv3Classify * self, GstMnv3Job * job,
     gdouble score;
 
     label = gst_mnv3_result_get_top (self->result, &score);
-    GST_OBJECT_LOCK (self);
-    self->current_label = label;
-    self->current_confidence = score;
-    GST_OBJECT_UNLOCK (self);
+    gst_mnv3_stats_set_current (self->stats, label, score);
   }
 
   if (message == GST_MNV3_MESSAGE_NONE)
@@ -616,11 +556,8 @@ gst_mnv3_classify_submit (GstMnv3Classify * self, GstVideoFrame * frame,
   job->pts = GST_BUFFER_PTS (frame->buffer);
   job->inference_us = g_get_monotonic_time () - t_start;
 
-  if (gst_mnv3_worker_submit (self->worker, job)) {
-    GST_OBJECT_LOCK (self);
-    self->inferences_replaced++;
-    GST_OBJECT_UNLOCK (self);
-  }
+  if (gst_mnv3_worker_submit (self->worker, job))
+    gst_mnv3_stats_replaced (self->stats);
 }
 
 /* Sync: classifies @frame inline and makes it the result. */
@@ -800,20 +737,10 @@ gst_mnv3_classify_start (GstBaseTransform * trans)
   }
 
   gst_mnv3_classify_reset_result (self);
+  gst_mnv3_stats_reset (self->stats);
   GST_OBJECT_LOCK (self);
-  self->frames_processed = 0;
-  self->frames_inferred = 0;
-  self->inferences_skipped = 0;
-  self->inferences_replaced = 0;
-  self->last_inference_us = 0;
-  self->total_inference_us = 0;
   self->upstream_live = -1;
   self->worker_failed = FALSE;
-  self->lat_cold_seen = FALSE;
-  self->lat_valid = FALSE;
-  self->lat_avg_us = 0.0;
-  self->lat_reported = 0;
-  self->lat_msg_posted = FALSE;
   GST_OBJECT_UNLOCK (self);
   self->frame_count = 0;
   return TRUE;
@@ -919,11 +846,7 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
 
   gst_mnv3_classify_publish (self, frame, frame_idx, &fp, &times);
 
-  GST_OBJECT_LOCK (self);
-  self->frames_processed++;
-  if (skipped)
-    self->inferences_skipped++;
-  GST_OBJECT_UNLOCK (self);
+  gst_mnv3_stats_frame (self->stats, skipped);
 
   if (self->timing)
     gst_mnv3_classify_log_times (self, frame_idx, &times);
@@ -979,26 +902,14 @@ gst_mnv3_classify_src_event (GstBaseTransform * trans, GstEvent * event)
       GstQOSType type;
       gdouble proportion;
       GstClockTimeDiff diff;
-      GstClockTime timestamp;
+      GstClockTime timestamp, earliest;
 
-      /* as videodecoder does: when late, aim past the lateness plus one more
-       * inference so that skipping lets the pipeline catch up */
       gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
-      GST_OBJECT_LOCK (self);
-      if (!GST_CLOCK_TIME_IS_VALID (timestamp))
-        self->earliest_time = GST_CLOCK_TIME_NONE;
-      else if (diff > 0)
-        self->earliest_time = timestamp + 2 * diff +
-            (self->lat_valid ? self->lat_avg_us * GST_USECOND : 0);
-      else if ((GstClockTimeDiff) timestamp + diff > 0)
-        self->earliest_time = timestamp + diff;
-      else
-        self->earliest_time = GST_CLOCK_TIME_NONE;
+      earliest = gst_mnv3_stats_qos (self->stats, timestamp, diff);
       GST_LOG_OBJECT (self, "QoS %s proportion %g diff %" G_GINT64_FORMAT
           " ts %" GST_TIME_FORMAT ": skip inference until %" GST_TIME_FORMAT,
           type == GST_QOS_TYPE_OVERFLOW ? "overflow" : "underflow", proportion,
-          diff, GST_TIME_ARGS (timestamp), GST_TIME_ARGS (self->earliest_time));
-      GST_OBJECT_UNLOCK (self);
+          diff, GST_TIME_ARGS (timestamp), GST_TIME_ARGS (earliest));
       break;
     }
     default:
@@ -1009,15 +920,15 @@ gst_mnv3_classify_src_event (GstBaseTransform * trans, GstEvent * event)
 }
 
 /* LATENCY: in sync mode the element holds each frame for one inference, so
- * it adds LATENCY_MARGIN times the running average of the inference time
- * (0 before the first one; a LATENCY message asks for a new query when it
- * drifts by more than LATENCY_DRIFT). Async adds nothing. */
+ * it adds 1.5 times the running average of the inference time (0 before
+ * the first one; a LATENCY message asks for a new query when it drifts by
+ * more than 20 %: gstmnv3stats.c). Async adds nothing. */
 static gboolean
 gst_mnv3_classify_query (GstBaseTransform * trans, GstPadDirection direction,
     GstQuery * query)
 {
   GstMnv3Classify *self = GST_MNV3_CLASSIFY (trans);
-  GstClockTime min, max, ours = 0;
+  GstClockTime min, max, ours;
   GstMnv3Mode mode;
   gboolean live;
 
@@ -1032,11 +943,8 @@ gst_mnv3_classify_query (GstBaseTransform * trans, GstPadDirection direction,
   GST_OBJECT_LOCK (self);
   self->upstream_live = live;
   mode = gst_mnv3_classify_effective_mode_unlocked (self);
-  if (mode == GST_MNV3_MODE_SYNC && self->lat_valid)
-    ours = LATENCY_MARGIN * self->lat_avg_us * GST_USECOND;
-  self->lat_reported = ours;
-  self->lat_msg_posted = FALSE;
   GST_OBJECT_UNLOCK (self);
+  ours = gst_mnv3_stats_latency (self->stats, mode == GST_MNV3_MODE_SYNC);
 
   GST_DEBUG_OBJECT (self, "upstream %slive, min %" GST_TIME_FORMAT " max %"
       GST_TIME_FORMAT ", %s mode adds %" GST_TIME_FORMAT, live ? "" : "not ",
@@ -1157,7 +1065,10 @@ gst_mnv3_classify_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstMnv3Classify *self = GST_MNV3_CLASSIFY (object);
+  GstMnv3StatsSnapshot st;
 
+  /* the status properties: the stats part has its own lock */
+  gst_mnv3_stats_get (self->stats, &st);
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL_FILE:
@@ -1215,29 +1126,28 @@ gst_mnv3_classify_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->min_roi_size);
       break;
     case PROP_INFERENCES_SKIPPED:
-      g_value_set_uint64 (value, self->inferences_skipped);
+      g_value_set_uint64 (value, st.inferences_skipped);
       break;
     case PROP_INFERENCES_REPLACED:
-      g_value_set_uint64 (value, self->inferences_replaced);
+      g_value_set_uint64 (value, st.inferences_replaced);
       break;
     case PROP_CURRENT_LABEL:
-      g_value_set_string (value, self->current_label);
+      g_value_set_string (value, st.current_label);
       break;
     case PROP_CURRENT_CONFIDENCE:
-      g_value_set_double (value, self->current_confidence);
+      g_value_set_double (value, st.current_confidence);
       break;
     case PROP_FRAMES_PROCESSED:
-      g_value_set_uint64 (value, self->frames_processed);
+      g_value_set_uint64 (value, st.frames_processed);
       break;
     case PROP_FRAMES_INFERRED:
-      g_value_set_uint64 (value, self->frames_inferred);
+      g_value_set_uint64 (value, st.frames_inferred);
       break;
     case PROP_LAST_INFERENCE_US:
-      g_value_set_int64 (value, self->last_inference_us);
+      g_value_set_int64 (value, st.last_inference_us);
       break;
     case PROP_AVG_INFERENCE_US:
-      g_value_set_double (value, self->frames_inferred ?
-          (gdouble) self->total_inference_us / self->frames_inferred : 0.0);
+      g_value_set_double (value, st.avg_inference_us);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1257,6 +1167,7 @@ gst_mnv3_classify_finalize (GObject * object)
   g_free (self->object_class);
   g_free (self->object_quarks);
   gst_mnv3_worker_free (self->worker);
+  gst_mnv3_stats_free (self->stats);
   gst_mnv3_overlay_policy_free (self->overlay_policy);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1775,7 +1686,7 @@ gst_mnv3_classify_init (GstMnv3Classify * self)
   self->object_quarks = g_new0 (GQuark, 1);
   self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
   self->upstream_live = -1;
-  self->earliest_time = GST_CLOCK_TIME_NONE;
+  self->stats = gst_mnv3_stats_new ();
   self->worker = gst_mnv3_worker_new (GST_OBJECT_CAST (self));
   self->overlay_policy = gst_mnv3_overlay_policy_new (GST_OBJECT_CAST (self));
 
