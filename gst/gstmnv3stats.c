@@ -19,14 +19,9 @@ struct _GstMnv3Stats
 {
   GMutex lock;                  /* protects everything below */
 
-  /* status */
-  const gchar *current_label;
-  gdouble current_confidence;
-  guint64 frames_processed;
-  guint64 frames_inferred;
-  guint64 inferences_skipped;
-  guint64 inferences_replaced;
-  gint64 last_inference_us;
+  /* status: what gst_mnv3_stats_get () returns (avg_inference_us is
+   * computed from total_inference_us there) */
+  GstMnv3StatsSnapshot st;
   gint64 total_inference_us;
 
   /* latency of sync mode */
@@ -65,11 +60,11 @@ void
 gst_mnv3_stats_reset (GstMnv3Stats * s)
 {
   g_mutex_lock (&s->lock);
-  s->frames_processed = 0;
-  s->frames_inferred = 0;
-  s->inferences_skipped = 0;
-  s->inferences_replaced = 0;
-  s->last_inference_us = 0;
+  s->st.frames_processed = 0;
+  s->st.frames_inferred = 0;
+  s->st.inferences_skipped = 0;
+  s->st.inferences_replaced = 0;
+  s->st.last_inference_us = 0;
   s->total_inference_us = 0;
   s->lat_cold_seen = FALSE;
   s->lat_valid = FALSE;
@@ -84,15 +79,9 @@ void
 gst_mnv3_stats_get (GstMnv3Stats * s, GstMnv3StatsSnapshot * out)
 {
   g_mutex_lock (&s->lock);
-  out->current_label = s->current_label;
-  out->current_confidence = s->current_confidence;
-  out->frames_processed = s->frames_processed;
-  out->frames_inferred = s->frames_inferred;
-  out->inferences_skipped = s->inferences_skipped;
-  out->inferences_replaced = s->inferences_replaced;
-  out->last_inference_us = s->last_inference_us;
-  out->avg_inference_us = s->frames_inferred ?
-      (gdouble) s->total_inference_us / s->frames_inferred : 0.0;
+  *out = s->st;
+  out->avg_inference_us = s->st.frames_inferred ?
+      (gdouble) s->total_inference_us / s->st.frames_inferred : 0.0;
   g_mutex_unlock (&s->lock);
 }
 
@@ -113,8 +102,8 @@ gst_mnv3_stats_inferred (GstMnv3Stats * s, gint64 us, gboolean sync)
   gboolean post = FALSE;
 
   g_mutex_lock (&s->lock);
-  s->frames_inferred++;
-  s->last_inference_us = us;
+  s->st.frames_inferred++;
+  s->st.last_inference_us = us;
   s->total_inference_us += us;
   if (sync && !s->lat_cold_seen) {
     /* the first inference after start pays one-time costs (the arena's page
@@ -146,9 +135,9 @@ void
 gst_mnv3_stats_frame (GstMnv3Stats * s, gboolean skipped)
 {
   g_mutex_lock (&s->lock);
-  s->frames_processed++;
+  s->st.frames_processed++;
   if (skipped)
-    s->inferences_skipped++;
+    s->st.inferences_skipped++;
   g_mutex_unlock (&s->lock);
 }
 
@@ -157,7 +146,7 @@ void
 gst_mnv3_stats_replaced (GstMnv3Stats * s)
 {
   g_mutex_lock (&s->lock);
-  s->inferences_replaced++;
+  s->st.inferences_replaced++;
   g_mutex_unlock (&s->lock);
 }
 
@@ -167,8 +156,8 @@ gst_mnv3_stats_set_current (GstMnv3Stats * s, const gchar * label,
     gdouble confidence)
 {
   g_mutex_lock (&s->lock);
-  s->current_label = label;
-  s->current_confidence = confidence;
+  s->st.current_label = label;
+  s->st.current_confidence = confidence;
   g_mutex_unlock (&s->lock);
 }
 
