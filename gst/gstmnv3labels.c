@@ -12,7 +12,13 @@
 
 #include "gstmnv3labels.h"
 
-G_DEFINE_QUARK (gst - mnv3 - error - quark, gst_mnv3_error);
+/* Not G_DEFINE_QUARK: gst-indent would space its stringified name into
+ * "gst - mnv3 - error - quark". */
+GQuark
+gst_mnv3_error_quark (void)
+{
+  return g_quark_from_static_string ("gst-mnv3-error-quark");
+}
 
 /**
  * gst_mnv3_labels_load:

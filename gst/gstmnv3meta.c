@@ -2,8 +2,8 @@
  * Copyright (C) 2026 mnv3classify developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The Mnv3Classification custom meta and the ROI meta: registration and
- * filling both from one classification result.
+ * The result written out: the Mnv3Classification custom meta, the ROI meta
+ * and the element message, all from one view of the classification result.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,7 +27,7 @@ gst_mnv3_meta_register (void)
   if (g_once_init_enter (&once)) {
     const gchar *tags[] = { NULL };
 
-    gst_meta_register_custom (GST_MNV3_CLASSIFICATION_META_NAME, tags,
+    gst_meta_register_custom (GST_MNV3_CLASSIFICATION_NAME, tags,
         NULL, NULL, NULL);
     g_once_init_leave (&once, 1);
   }
@@ -40,7 +40,7 @@ take_array (GstStructure * s, const gchar * field, GValue * arr)
 }
 
 /**
- * gst_mnv3_result_set_arrays:
+ * gst_mnv3_meta_set_arrays:
  * @result: the result
  * @s: structure to fill
  * @labels_as_strv: %TRUE to store `labels` as a #G_TYPE_STRV, %FALSE as a
@@ -53,7 +53,7 @@ take_array (GstStructure * s, const gchar * field, GValue * arr)
  * #G_TYPE_STRV as a Python list.
  */
 void
-gst_mnv3_result_set_arrays (const GstMnv3Result * result, GstStructure * s,
+gst_mnv3_meta_set_arrays (const GstMnv3ResultView * result, GstStructure * s,
     gboolean labels_as_strv)
 {
   GValue ids = G_VALUE_INIT, scores = G_VALUE_INIT, labels = G_VALUE_INIT;
@@ -95,17 +95,35 @@ gst_mnv3_result_set_arrays (const GstMnv3Result * result, GstStructure * s,
     g_value_unset (&v);
   }
 
-  take_array (s, "labels", &labels);
-  take_array (s, "class-ids", &ids);
-  take_array (s, "scores", &scores);
+  take_array (s, GST_MNV3_FIELD_LABELS, &labels);
+  take_array (s, GST_MNV3_FIELD_CLASS_IDS, &ids);
+  take_array (s, GST_MNV3_FIELD_SCORES, &scores);
+}
+
+/* x, y, w, h as a GstValueArray of 4 gint */
+static void
+roi_array (GValue * arr, const GstVideoRectangle * r)
+{
+  const gint xywh[4] = { r->x, r->y, r->w, r->h };
+  GValue v = G_VALUE_INIT;
+  guint i;
+
+  gst_value_array_init (arr, 4);
+  g_value_init (&v, G_TYPE_INT);
+  for (i = 0; i < 4; i++) {
+    g_value_set_int (&v, xywh[i]);
+    gst_value_array_append_value (arr, &v);
+  }
+  g_value_unset (&v);
 }
 
 static void
-add_custom_meta (GstBuffer * buffer, const GstMnv3Result * result, gint roi_id)
+add_custom_meta (GstBuffer * buffer, const GstMnv3ResultView * result,
+    gint roi_id)
 {
   GstCustomMeta *cmeta;
   GstStructure *s;
-  GValue roi = G_VALUE_INIT, v = G_VALUE_INIT;
+  GValue roi = G_VALUE_INIT;
   const gchar *top_label = "";
   gint top_id = -1;
   gdouble top_score = 0.0;
@@ -116,57 +134,46 @@ add_custom_meta (GstBuffer * buffer, const GstMnv3Result * result, gint roi_id)
     top_score = result->scores[0];
   }
 
-  cmeta = gst_buffer_add_custom_meta (buffer,
-      GST_MNV3_CLASSIFICATION_META_NAME);
+  cmeta = gst_buffer_add_custom_meta (buffer, GST_MNV3_CLASSIFICATION_NAME);
   if (cmeta == NULL)
     return;
   s = gst_custom_meta_get_structure (cmeta);
-  gst_mnv3_result_set_arrays (result, s, TRUE);
+  gst_mnv3_meta_set_arrays (result, s, TRUE);
 
-  gst_value_array_init (&roi, 4);
-  g_value_init (&v, G_TYPE_INT);
-  g_value_set_int (&v, result->roi.x);
-  gst_value_array_append_value (&roi, &v);
-  g_value_set_int (&v, result->roi.y);
-  gst_value_array_append_value (&roi, &v);
-  g_value_set_int (&v, result->roi.w);
-  gst_value_array_append_value (&roi, &v);
-  g_value_set_int (&v, result->roi.h);
-  gst_value_array_append_value (&roi, &v);
-  g_value_unset (&v);
+  roi_array (&roi, &result->roi);
 
   gst_structure_set (s,
-      "top-label", G_TYPE_STRING, top_label,
-      "top-class-id", G_TYPE_INT, top_id,
-      "top-score", G_TYPE_DOUBLE, top_score,
-      "fresh", G_TYPE_BOOLEAN, result->fresh,
-      "age-frames", G_TYPE_UINT64, result->age_frames,
-      "source-pts", G_TYPE_UINT64, (guint64) result->source_pts,
-      "inference-us", G_TYPE_INT64, result->inference_us,
-      "model", G_TYPE_STRING, result->model ? result->model : "",
-      "roi-id", G_TYPE_INT, roi_id, NULL);
-  gst_structure_take_value (s, "roi", &roi);
+      GST_MNV3_FIELD_TOP_LABEL, G_TYPE_STRING, top_label,
+      GST_MNV3_FIELD_TOP_CLASS_ID, G_TYPE_INT, top_id,
+      GST_MNV3_FIELD_TOP_SCORE, G_TYPE_DOUBLE, top_score,
+      GST_MNV3_FIELD_FRESH, G_TYPE_BOOLEAN, result->fresh,
+      GST_MNV3_FIELD_AGE_FRAMES, G_TYPE_UINT64, result->age_frames,
+      GST_MNV3_FIELD_SOURCE_PTS, G_TYPE_UINT64, (guint64) result->source_pts,
+      GST_MNV3_FIELD_INFERENCE_US, G_TYPE_INT64, result->inference_us,
+      GST_MNV3_FIELD_MODEL, G_TYPE_STRING, result->model ? result->model : "",
+      GST_MNV3_FIELD_ROI_ID, G_TYPE_INT, roi_id, NULL);
+  gst_structure_take_value (s, GST_MNV3_FIELD_ROI, &roi);
 }
 
 static void
 add_roi_param (GstVideoRegionOfInterestMeta * rmeta,
-    const GstMnv3Result * result)
+    const GstMnv3ResultView * result)
 {
   GstStructure *param;
 
-  param = gst_structure_new ("classification",
-      "label", G_TYPE_STRING,
+  param = gst_structure_new (GST_MNV3_ROI_PARAM_NAME,
+      GST_MNV3_ROI_PARAM_LABEL, G_TYPE_STRING,
       result->n > 0 ? result->class_labels[result->class_ids[0]] : "",
-      "label_id", G_TYPE_INT, result->n > 0 ? result->class_ids[0] : -1,
-      "confidence", G_TYPE_DOUBLE, result->n > 0 ? result->scores[0] : 0.0,
-      NULL);
-  gst_mnv3_result_set_arrays (result, param, FALSE);
+      GST_MNV3_ROI_PARAM_LABEL_ID, G_TYPE_INT,
+      result->n > 0 ? result->class_ids[0] : -1, GST_MNV3_ROI_PARAM_CONFIDENCE,
+      G_TYPE_DOUBLE, result->n > 0 ? result->scores[0] : 0.0, NULL);
+  gst_mnv3_meta_set_arrays (result, param, FALSE);
   /* takes ownership of param */
   gst_video_region_of_interest_meta_add_param (rmeta, param);
 }
 
 /**
- * gst_mnv3_result_add_metas:
+ * gst_mnv3_meta_add:
  * @buffer: a writable buffer
  * @result: the result to publish
  *
@@ -188,7 +195,7 @@ add_roi_param (GstVideoRegionOfInterestMeta * rmeta,
  *    ROI meta of 1.).
  */
 void
-gst_mnv3_result_add_metas (GstBuffer * buffer, const GstMnv3Result * result)
+gst_mnv3_meta_add (GstBuffer * buffer, const GstMnv3ResultView * result)
 {
   GstVideoRegionOfInterestMeta *rmeta;
 
@@ -204,20 +211,20 @@ gst_mnv3_result_add_metas (GstBuffer * buffer, const GstMnv3Result * result)
 }
 
 /**
- * gst_mnv3_result_add_to_roi_meta:
+ * gst_mnv3_meta_add_to_roi:
  * @buffer: a writable buffer
  * @rmeta: a #GstVideoRegionOfInterestMeta of @buffer (from upstream)
  * @result: the classification of that region
  *
  * Publishes the classification of an upstream region: adds a
- * "classification" param (fields as in gst_mnv3_result_add_metas()) to
+ * "classification" param (fields as in gst_mnv3_meta_add()) to
  * @rmeta, leaving its roi_type alone, and attaches one more
  * "Mnv3Classification" custom meta whose `roi-id` is @rmeta's id and whose
  * `roi` is @result->roi.
  */
 void
-gst_mnv3_result_add_to_roi_meta (GstBuffer * buffer,
-    GstVideoRegionOfInterestMeta * rmeta, const GstMnv3Result * result)
+gst_mnv3_meta_add_to_roi (GstBuffer * buffer,
+    GstVideoRegionOfInterestMeta * rmeta, const GstMnv3ResultView * result)
 {
   g_return_if_fail (GST_IS_BUFFER (buffer));
   g_return_if_fail (gst_buffer_is_writable (buffer));
@@ -225,4 +232,45 @@ gst_mnv3_result_add_to_roi_meta (GstBuffer * buffer,
 
   add_roi_param (rmeta, result);
   add_custom_meta (buffer, result, rmeta->id);
+}
+
+/**
+ * gst_mnv3_meta_post_message:
+ * @element: the element that posts
+ * @result: the result to post
+ * @pts: PTS of the frame the result comes from
+ * @running_time: its running time, or GST_CLOCK_TIME_NONE
+ * @roi_index: the region's index (roi-source=roi-meta), -1: full frame
+ * @n_rois: the number of regions (with @roi_index >= 0)
+ *
+ * Posts the "mnv3classify" element message: `timestamp`, `running-time`,
+ * `labels`, `class-ids`, `scores`, `inference-us`, and for a region `roi`
+ * (x, y, w, h), `roi-index` and `n-rois`.
+ */
+void
+gst_mnv3_meta_post_message (GstElement * element,
+    const GstMnv3ResultView * result, GstClockTime pts,
+    GstClockTime running_time, gint roi_index, guint n_rois)
+{
+  GstStructure *s;
+
+  s = gst_structure_new (GST_MNV3_MESSAGE_NAME,
+      GST_MNV3_MESSAGE_TIMESTAMP, G_TYPE_UINT64, (guint64) pts,
+      GST_MNV3_MESSAGE_RUNNING_TIME, G_TYPE_UINT64, (guint64) running_time,
+      NULL);
+  /* GstValueArray of strings rather than GStrv: gst-launch-1.0 -m prints it */
+  gst_mnv3_meta_set_arrays (result, s, FALSE);
+  gst_structure_set (s, GST_MNV3_FIELD_INFERENCE_US, G_TYPE_INT64,
+      result->inference_us, NULL);
+  if (roi_index >= 0) {
+    GValue roi = G_VALUE_INIT;
+
+    roi_array (&roi, &result->roi);
+    gst_structure_take_value (s, GST_MNV3_FIELD_ROI, &roi);
+    gst_structure_set (s, GST_MNV3_MESSAGE_ROI_INDEX, G_TYPE_INT, roi_index,
+        GST_MNV3_MESSAGE_N_ROIS, G_TYPE_INT, (gint) n_rois, NULL);
+  }
+
+  gst_element_post_message (element,
+      gst_message_new_element (GST_OBJECT_CAST (element), s));
 }

@@ -683,3 +683,267 @@ gst_mnv3_overlay_canvas_free (GstMnv3OverlayCanvas * c)
     g_free (c->planes[p].mask);
   g_free (c);
 }
+
+/* The policy: what the element draws from a result, cached, and whether it
+ * attaches it for downstream or blends it into the frame. */
+
+GST_DEBUG_CATEGORY_STATIC (gst_mnv3_overlay_debug);
+
+/* Streaming thread only, except @check_downstream (atomic: any thread asks
+ * for a new allocation query, the streaming thread makes it). */
+struct _GstMnv3OverlayPolicy
+{
+  GstObject *owner;             /* for the log only; not a reference */
+  gint check_downstream;        /* atomic: query downstream before drawing */
+  gboolean attach;              /* downstream takes GstVideoOverlayCompositionMeta */
+  GstVideoOverlayComposition *comp;     /* cached rendering of ... */
+  guint comp_n;                 /* ... these results at this size */
+  gint *comp_ids;               /* alloc */
+  gfloat *comp_scores;          /* alloc */
+  gint comp_width, comp_height;
+  GstMnv3OverlayCanvas *canvas; /* drawn straight into frames when blending */
+  gboolean canvas_refused;      /* the format needs comp + GStreamer's blend */
+  const gchar **labels;         /* alloc, scratch */
+  gfloat *scores;               /* alloc, scratch */
+  guint alloc;
+};
+
+/**
+ * gst_mnv3_overlay_policy_new:
+ * @owner: (nullable): the object the policy logs for (not referenced)
+ */
+GstMnv3OverlayPolicy *
+gst_mnv3_overlay_policy_new (GstObject * owner)
+{
+  GstMnv3OverlayPolicy *p = g_new0 (GstMnv3OverlayPolicy, 1);
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_mnv3_overlay_debug, "mnv3classify", 0,
+        "MobileNetV3 classification element");
+    g_once_init_leave (&done, 1);
+  }
+  p->owner = owner;
+  return p;
+}
+
+void
+gst_mnv3_overlay_policy_free (GstMnv3OverlayPolicy * p)
+{
+  if (p == NULL)
+    return;
+  gst_mnv3_overlay_policy_reset (p);
+  g_free (p->comp_ids);
+  g_free (p->comp_scores);
+  g_free (p->labels);
+  g_free (p->scores);
+  g_free (p);
+}
+
+/* Forgets the cached drawing (caps change, stop). */
+void
+gst_mnv3_overlay_policy_reset (GstMnv3OverlayPolicy * p)
+{
+  g_clear_pointer (&p->comp, gst_video_overlay_composition_unref);
+  g_clear_pointer (&p->canvas, gst_mnv3_overlay_canvas_free);
+  p->canvas_refused = FALSE;
+  p->comp_n = 0;
+  p->comp_width = p->comp_height = 0;
+}
+
+/* Asks for a new allocation query before the next drawing (caps change,
+ * RECONFIGURE). Any thread. */
+void
+gst_mnv3_overlay_policy_recheck (GstMnv3OverlayPolicy * p)
+{
+  g_atomic_int_set (&p->check_downstream, TRUE);
+}
+
+static void
+gst_mnv3_overlay_policy_reserve (GstMnv3OverlayPolicy * p, guint n)
+{
+  if (n <= p->alloc)
+    return;
+  p->comp_ids = g_renew (gint, p->comp_ids, n);
+  p->comp_scores = g_renew (gfloat, p->comp_scores, n);
+  p->labels = g_renew (const gchar *, p->labels, n + 1);
+  p->scores = g_renew (gfloat, p->scores, n);
+  p->alloc = n;
+}
+
+/* Asks downstream whether it renders GstVideoOverlayCompositionMeta itself,
+ * as textoverlay does. An always-in-place transform never gets a
+ * decide_allocation call, so the element makes its own query. */
+static gboolean
+gst_mnv3_overlay_downstream_takes_meta (GstMnv3OverlayPolicy * p,
+    GstPad * srcpad)
+{
+  GstCaps *caps;
+  GstQuery *query;
+  gboolean ret = FALSE;
+
+  caps = gst_pad_get_current_caps (srcpad);
+  if (caps == NULL)
+    return FALSE;
+  query = gst_query_new_allocation (caps, FALSE);
+  if (gst_pad_peer_query (srcpad, query))
+    ret = gst_query_find_allocation_meta (query,
+        GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+
+  GST_CAT_DEBUG_OBJECT (gst_mnv3_overlay_debug, p->owner,
+      "downstream %s overlay composition meta",
+      ret ? "accepts" : "does not accept");
+  return ret;
+}
+
+static void
+gst_mnv3_overlay_policy_check_downstream (GstMnv3OverlayPolicy * p,
+    GstPad * srcpad)
+{
+  if (G_UNLIKELY (g_atomic_int_compare_and_exchange (&p->check_downstream,
+              TRUE, FALSE)))
+    p->attach = gst_mnv3_overlay_downstream_takes_meta (p, srcpad);
+}
+
+/* Attaches @comp, or blends it with GStreamer's blender. */
+static void
+gst_mnv3_overlay_policy_apply (GstMnv3OverlayPolicy * p,
+    GstVideoOverlayComposition * comp, GstVideoFrame * frame, GstPad * srcpad)
+{
+  gst_mnv3_overlay_policy_check_downstream (p, srcpad);
+  if (p->attach)
+    gst_buffer_add_video_overlay_composition_meta (frame->buffer, comp);
+  else
+    gst_video_overlay_composition_blend (comp, frame);
+}
+
+static gboolean
+gst_mnv3_overlay_policy_is_current (GstMnv3OverlayPolicy * p,
+    const GstMnv3ResultView * v, gint width, gint height)
+{
+  guint i;
+
+  if (p->comp_width != width || p->comp_height != height)
+    return FALSE;
+  if (p->comp_n != v->n)
+    return FALSE;
+  for (i = 0; i < v->n; i++) {
+    /* the text, not the exact score: scores move a little every frame */
+    if (p->comp_ids[i] != v->class_ids[i] ||
+        gst_mnv3_overlay_score_permille (p->comp_scores[i]) !=
+        gst_mnv3_overlay_score_permille ((gfloat) v->scores[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Blends the full-frame overlay with the canvas (made on first use), which
+ * redraws only the lines whose text changed. FALSE: the format needs a
+ * composition and GStreamer's blender. */
+static gboolean
+gst_mnv3_overlay_policy_draw_canvas (GstMnv3OverlayPolicy * p,
+    const GstMnv3ResultView * v, GstVideoFrame * frame)
+{
+  guint i;
+
+  if (p->canvas == NULL && !p->canvas_refused) {
+    p->canvas = gst_mnv3_overlay_canvas_new (&frame->info);
+    p->canvas_refused = p->canvas == NULL;
+    GST_CAT_DEBUG_OBJECT (gst_mnv3_overlay_debug, p->owner, "overlay: %s",
+        p->canvas ? "drawn directly" : "composition blended by GStreamer");
+  }
+  if (p->canvas == NULL)
+    return FALSE;
+  for (i = 0; i < v->n; i++) {
+    p->labels[i] = v->class_labels[v->class_ids[i]];
+    p->scores[i] = (gfloat) v->scores[i];
+  }
+  gst_mnv3_overlay_canvas_set (p->canvas, p->labels, p->scores, v->n);
+  return gst_mnv3_overlay_canvas_blend (p->canvas, frame);
+}
+
+/**
+ * gst_mnv3_overlay_policy_draw:
+ * @view: the full-frame result
+ * @srcpad: the element's source pad (for the allocation query)
+ *
+ * Full frame: the top-k list in the top-left corner. Blended: drawn on the
+ * canvas. Attached (or a format the canvas does not take): a composition,
+ * rendered again only when the drawn text (labels, scores to 0.1%) or the
+ * frame size changes.
+ */
+void
+gst_mnv3_overlay_policy_draw (GstMnv3OverlayPolicy * p,
+    const GstMnv3ResultView * v, GstVideoFrame * frame, GstPad * srcpad)
+{
+  gint width = GST_VIDEO_FRAME_WIDTH (frame);
+  gint height = GST_VIDEO_FRAME_HEIGHT (frame);
+  guint i;
+
+  gst_mnv3_overlay_policy_reserve (p, MAX (v->n, 1));
+  gst_mnv3_overlay_policy_check_downstream (p, srcpad);
+  if (!p->attach && gst_mnv3_overlay_policy_draw_canvas (p, v, frame))
+    return;
+  if (!gst_mnv3_overlay_policy_is_current (p, v, width, height)) {
+    g_clear_pointer (&p->comp, gst_video_overlay_composition_unref);
+    for (i = 0; i < v->n; i++) {
+      p->labels[i] = v->class_labels[v->class_ids[i]];
+      p->comp_ids[i] = v->class_ids[i];
+      p->comp_scores[i] = v->scores[i];
+    }
+    p->comp_n = v->n;
+    p->comp_width = width;
+    p->comp_height = height;
+    p->comp = gst_mnv3_overlay_render (p->labels, p->comp_scores, v->n, width,
+        height, NULL);
+  }
+
+  if (p->comp)
+    gst_mnv3_overlay_policy_apply (p, p->comp, frame, srcpad);
+}
+
+/**
+ * gst_mnv3_overlay_policy_draw_regions:
+ * @views: @n region results, roi = the box to label
+ *
+ * Regions: the top-1 label of each region at its box's top-left corner.
+ * Boxes move from frame to frame, so this is rendered every frame.
+ */
+void
+gst_mnv3_overlay_policy_draw_regions (GstMnv3OverlayPolicy * p,
+    const GstMnv3ResultView * views, guint n, GstVideoFrame * frame,
+    GstPad * srcpad)
+{
+  gint width = GST_VIDEO_FRAME_WIDTH (frame);
+  gint height = GST_VIDEO_FRAME_HEIGHT (frame);
+  GstVideoOverlayComposition *comp = NULL;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    const GstMnv3ResultView *v = &views[i];
+    const gchar *label;
+    gfloat score;
+    GstVideoOverlayComposition *one;
+
+    if (v->n == 0)
+      continue;
+    label = v->class_labels[v->class_ids[0]];
+    score = v->scores[0];
+    one = gst_mnv3_overlay_render (&label, &score, 1, width, height, &v->roi);
+    if (one == NULL)
+      continue;
+    if (comp == NULL) {
+      comp = one;
+    } else {
+      gst_video_overlay_composition_add_rectangle (comp,
+          gst_video_overlay_composition_get_rectangle (one, 0));
+      gst_video_overlay_composition_unref (one);
+    }
+  }
+  if (comp) {
+    gst_mnv3_overlay_policy_apply (p, comp, frame, srcpad);
+    gst_video_overlay_composition_unref (comp);
+  }
+}

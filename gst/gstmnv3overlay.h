@@ -11,6 +11,8 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "gstmnv3result.h"
+
 G_BEGIN_DECLS
 
 gint                        gst_mnv3_overlay_score_permille (gfloat score);
@@ -32,6 +34,23 @@ guint                       gst_mnv3_overlay_canvas_set   (GstMnv3OverlayCanvas 
 gboolean                    gst_mnv3_overlay_canvas_blend (GstMnv3OverlayCanvas * c,
                                                            GstVideoFrame * frame);
 void                        gst_mnv3_overlay_canvas_free  (GstMnv3OverlayCanvas * c);
+
+/* the policy: what to draw from a result, and whether to attach or blend */
+typedef struct _GstMnv3OverlayPolicy GstMnv3OverlayPolicy;
+
+GstMnv3OverlayPolicy       *gst_mnv3_overlay_policy_new     (GstObject * owner);
+void                        gst_mnv3_overlay_policy_free    (GstMnv3OverlayPolicy * p);
+void                        gst_mnv3_overlay_policy_reset   (GstMnv3OverlayPolicy * p);
+void                        gst_mnv3_overlay_policy_recheck (GstMnv3OverlayPolicy * p);
+void                        gst_mnv3_overlay_policy_draw    (GstMnv3OverlayPolicy * p,
+                                                             const GstMnv3ResultView * view,
+                                                             GstVideoFrame * frame,
+                                                             GstPad * srcpad);
+void                        gst_mnv3_overlay_policy_draw_regions (GstMnv3OverlayPolicy * p,
+                                                             const GstMnv3ResultView * views,
+                                                             guint n,
+                                                             GstVideoFrame * frame,
+                                                             GstPad * srcpad);
 
 G_END_DECLS
 

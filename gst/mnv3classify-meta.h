@@ -40,7 +40,60 @@
 
 G_BEGIN_DECLS
 
+/*
+ * The contract's names, defined here once: the element writes them
+ * (gst/gstmnv3meta.c), the readers below, the examples and the tests read
+ * them. Changing one is an incompatible change of the contract.
+ */
+
+/**
+ * GST_MNV3_CLASSIFICATION_NAME:
+ *
+ * Name of the custom meta and of its structure.
+ */
 #define GST_MNV3_CLASSIFICATION_NAME "Mnv3Classification"
+
+/* fields of the custom meta's structure (types in the comment above);
+ * the bus message uses the first three, inference-us and roi too */
+#define GST_MNV3_FIELD_LABELS        "labels"
+#define GST_MNV3_FIELD_CLASS_IDS     "class-ids"
+#define GST_MNV3_FIELD_SCORES        "scores"
+#define GST_MNV3_FIELD_TOP_LABEL     "top-label"
+#define GST_MNV3_FIELD_TOP_CLASS_ID  "top-class-id"
+#define GST_MNV3_FIELD_TOP_SCORE     "top-score"
+#define GST_MNV3_FIELD_FRESH         "fresh"
+#define GST_MNV3_FIELD_AGE_FRAMES    "age-frames"
+#define GST_MNV3_FIELD_SOURCE_PTS    "source-pts"
+#define GST_MNV3_FIELD_INFERENCE_US  "inference-us"
+#define GST_MNV3_FIELD_MODEL         "model"
+#define GST_MNV3_FIELD_ROI           "roi"
+#define GST_MNV3_FIELD_ROI_ID        "roi-id"
+
+/**
+ * GST_MNV3_ROI_PARAM_NAME:
+ *
+ * Name of the param structure the element adds to a
+ * #GstVideoRegionOfInterestMeta (gst_video_region_of_interest_meta_get_param()),
+ * with the DL Streamer field names below plus the labels, class-ids and
+ * scores arrays.
+ */
+#define GST_MNV3_ROI_PARAM_NAME          "classification"
+#define GST_MNV3_ROI_PARAM_LABEL         "label"
+#define GST_MNV3_ROI_PARAM_LABEL_ID      "label_id"
+#define GST_MNV3_ROI_PARAM_CONFIDENCE    "confidence"
+
+/**
+ * GST_MNV3_MESSAGE_NAME:
+ *
+ * Name of the element message's structure, with the fields below plus
+ * labels, class-ids, scores (as #GstValueArray), inference-us and, per
+ * region, roi.
+ */
+#define GST_MNV3_MESSAGE_NAME            "mnv3classify"
+#define GST_MNV3_MESSAGE_TIMESTAMP       "timestamp"
+#define GST_MNV3_MESSAGE_RUNNING_TIME    "running-time"
+#define GST_MNV3_MESSAGE_ROI_INDEX       "roi-index"
+#define GST_MNV3_MESSAGE_N_ROIS          "n-rois"
 
 /**
  * gst_mnv3_classification_get:
@@ -117,7 +170,7 @@ gst_mnv3_classification_get_n_results (GstCustomMeta * meta)
   s = gst_mnv3_classification_get_structure (meta);
   g_return_val_if_fail (s != NULL, 0);
 
-  v = gst_structure_get_value (s, "scores");
+  v = gst_structure_get_value (s, GST_MNV3_FIELD_SCORES);
   g_return_val_if_fail (v != NULL && GST_VALUE_HOLDS_ARRAY (v), 0);
   return gst_value_array_get_size (v);
 }
@@ -141,7 +194,7 @@ gst_mnv3_classification_get_label (GstCustomMeta * meta, guint i)
   s = gst_mnv3_classification_get_structure (meta);
   g_return_val_if_fail (s != NULL, NULL);
 
-  v = gst_structure_get_value (s, "labels");
+  v = gst_structure_get_value (s, GST_MNV3_FIELD_LABELS);
   g_return_val_if_fail (v != NULL && G_VALUE_HOLDS (v, G_TYPE_STRV), NULL);
   labels = (const gchar * const *) g_value_get_boxed (v);
   g_return_val_if_fail (labels != NULL
@@ -167,7 +220,7 @@ gst_mnv3_classification_get_score (GstCustomMeta * meta, guint i)
   s = gst_mnv3_classification_get_structure (meta);
   g_return_val_if_fail (s != NULL, -1.0);
 
-  v = gst_structure_get_value (s, "scores");
+  v = gst_structure_get_value (s, GST_MNV3_FIELD_SCORES);
   g_return_val_if_fail (v != NULL && GST_VALUE_HOLDS_ARRAY (v), -1.0);
   g_return_val_if_fail (i < gst_value_array_get_size (v), -1.0);
   return g_value_get_double (gst_value_array_get_value (v, i));
@@ -191,7 +244,7 @@ gst_mnv3_classification_get_class_id (GstCustomMeta * meta, guint i)
   s = gst_mnv3_classification_get_structure (meta);
   g_return_val_if_fail (s != NULL, -1);
 
-  v = gst_structure_get_value (s, "class-ids");
+  v = gst_structure_get_value (s, GST_MNV3_FIELD_CLASS_IDS);
   g_return_val_if_fail (v != NULL && GST_VALUE_HOLDS_ARRAY (v), -1);
   g_return_val_if_fail (i < gst_value_array_get_size (v), -1);
   return g_value_get_int (gst_value_array_get_value (v, i));
@@ -214,7 +267,7 @@ gst_mnv3_classification_is_fresh (GstCustomMeta * meta)
   s = gst_mnv3_classification_get_structure (meta);
   g_return_val_if_fail (s != NULL, FALSE);
 
-  gst_structure_get_boolean (s, "fresh", &fresh);
+  gst_structure_get_boolean (s, GST_MNV3_FIELD_FRESH, &fresh);
   return fresh;
 }
 

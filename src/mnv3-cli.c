@@ -101,7 +101,10 @@ static Mnv3Graph *
 graph_or_die (Mnv3Model * m, const Options * o)
 {
   GError *error = NULL;
-  Mnv3GraphOptions go = { o->threads, o->kernels, o->float_activations };
+  /* MNV3_FUSE is read here, not by the library (a graph option) */
+  Mnv3GraphOptions go = { o->threads, o->kernels, o->float_activations,
+    mnv3_fuse_from_string (g_getenv ("MNV3_FUSE"))
+  };
   Mnv3Graph *g = mnv3_graph_new (m, &go, &error);
   if (!g) {
     fprintf (stderr, "mnv3: %s\n", error->message);

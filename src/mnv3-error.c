@@ -4,4 +4,10 @@
  */
 #include "mnv3.h"
 
-G_DEFINE_QUARK (mnv3 - error - quark, mnv3_error);
+/* Not G_DEFINE_QUARK: gst-indent would space its stringified name into
+ * "mnv3 - error - quark". */
+GQuark
+mnv3_error_quark (void)
+{
+  return g_quark_from_static_string ("mnv3-error-quark");
+}

@@ -429,20 +429,23 @@ add_gap (Builder * bld, ProfType prof, const float *in, float *out,
 #define FUSE_MIN_BYTES (640 * 1024)
 #define FUSE_SCRATCH_BYTES (160 * 1024)
 
-/* MNV3_FUSE in the environment: "off" never fuses, "all" fuses every block
- * it can with one output row per band (for tests), else the sizes above. */
+/* The caller's Mnv3GraphOptions.fuse (the library reads no MNV3_FUSE):
+ * "off" never fuses, "all" fuses every block it can with one output row per
+ * band (for tests), else the sizes above. */
 typedef enum
 { FUSE_AUTO, FUSE_OFF, FUSE_ALL } FuseMode;
 
 static FuseMode
-fuse_mode (void)
+fuse_mode (const Mnv3GraphOptions * options)
 {
-  const char *env = g_getenv ("MNV3_FUSE");
-  if (g_strcmp0 (env, "off") == 0)
-    return FUSE_OFF;
-  if (g_strcmp0 (env, "all") == 0)
-    return FUSE_ALL;
-  return FUSE_AUTO;
+  switch (options ? options->fuse : MNV3_FUSE_AUTO) {
+    case MNV3_FUSE_OFF:
+      return FUSE_OFF;
+    case MNV3_FUSE_ALL:
+      return FUSE_ALL;
+    default:
+      return FUSE_AUTO;
+  }
 }
 
 /* Output rows per band if block @b (input @hw x @hw, output @ohw) is worth
@@ -827,7 +830,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
    * block inputs and outputs (ping-pong), E the expanded map, D the
    * depthwise output; small vectors for SE, pooling and the classifier. */
   size_t max_xy, max_e = 0, max_d = 0, max_c = 0, max_scratch = 0;
-  const FuseMode fuse = fuse_mode ();
+  const FuseMode fuse = fuse_mode (options);
   mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
   hw = ohw;
   max_xy = (size_t) hw *hw * model->stem.cout;
@@ -894,7 +897,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
       mnv3_pool_get_threads (g->pool) : 1;
   g_assert (g->n_chunks <= threads);
   g->part_ms = g_new0 (double, (size_t) g->n_chunks * N_PARTS);
-  g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads%s",
+  MNV3_DEBUG ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads%s",
       g->n_steps, total * 4.0 / (1 << 20), k->name,
       mnv3_pool_get_threads (g->pool),
       emulate ? ", TFLite activation rounding" : "");

@@ -1096,7 +1096,9 @@ mnv3_model_load (const char *path, GError ** error)
   GError *ferr = NULL;
   GMappedFile *mf = g_mapped_file_new (path, FALSE, &ferr);
   if (!mf) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_IO, "%s", ferr->message);
+    g_set_error (error, MNV3_ERROR, g_error_matches (ferr, G_FILE_ERROR,
+            G_FILE_ERROR_NOENT) ? MNV3_ERROR_NOT_FOUND : MNV3_ERROR_IO, "%s",
+        ferr->message);
     g_error_free (ferr);
     return NULL;
   }
@@ -1106,7 +1108,7 @@ mnv3_model_load (const char *path, GError ** error)
       error);
   g_mapped_file_unref (mf);
   if (m)
-    g_debug ("loaded %s: %s width %.3g, %d classes, %" G_GUINT64_FORMAT
+    MNV3_DEBUG ("loaded %s: %s width %.3g, %d classes, %" G_GUINT64_FORMAT
         " params", path, m->info.arch_name, m->info.width,
         m->info.num_classes, (guint64) m->info.params);
   return m;

@@ -121,7 +121,7 @@ mnv3_pool_new (int threads)
   for (int i = 1; i < threads; i++) {
     if (pthread_create (&pool->workers[i], NULL, worker_main, pool) != 0) {
       /* Run with the threads we got. */
-      g_warning ("could not start worker thread %d; using %d threads", i, i);
+      MNV3_WARNING ("could not start worker thread %d; using %d threads", i, i);
       pool->threads = i;
       break;
     }

@@ -10,6 +10,13 @@
 
 G_BEGIN_DECLS
 
+/* The library's log (mnv3-util.c): through mnv3_set_log_func()'s callback,
+ * by default g_log under G_LOG_DOMAIN ("mnv3"). Use these, never g_debug. */
+void mnv3_log (GLogLevelFlags level, const char *format, ...)
+    G_GNUC_PRINTF (2, 3);
+#define MNV3_DEBUG(...) mnv3_log (G_LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define MNV3_WARNING(...) mnv3_log (G_LOG_LEVEL_WARNING, __VA_ARGS__)
+
 /* One row of the paper's Tables 1 and 2 (DESIGN.md 3a), before the width
  * multiplier. */
 typedef struct {

@@ -184,3 +184,52 @@ mnv3_image_to_input (const guint8 * rgb, int width, int height, int stride,
   g_free (yw0);
   g_free (yw1);
 }
+
+Mnv3Fuse
+mnv3_fuse_from_string (const char *s)
+{
+  if (g_strcmp0 (s, "off") == 0)
+    return MNV3_FUSE_OFF;
+  if (g_strcmp0 (s, "all") == 0)
+    return MNV3_FUSE_ALL;
+  return MNV3_FUSE_AUTO;
+}
+
+/* the log callback; copied under the lock, called outside it */
+static GMutex log_lock;
+static Mnv3LogFunc log_func;
+static void *log_data;
+
+void
+mnv3_set_log_func (Mnv3LogFunc func, void *user_data)
+{
+  g_mutex_lock (&log_lock);
+  log_func = func;
+  log_data = user_data;
+  g_mutex_unlock (&log_lock);
+}
+
+void
+mnv3_log (GLogLevelFlags level, const char *format, ...)
+{
+  Mnv3LogFunc func;
+  void *data;
+  va_list args;
+  char *message;
+
+  g_mutex_lock (&log_lock);
+  func = log_func;
+  data = log_data;
+  g_mutex_unlock (&log_lock);
+
+  va_start (args, format);
+  if (func == NULL) {
+    g_logv (G_LOG_DOMAIN, level, format, args);
+    va_end (args);
+    return;
+  }
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  func (level, message, data);
+  g_free (message);
+}

@@ -32,6 +32,7 @@ typedef enum {
   MNV3_ERROR_VALUE,             /* non-finite weights, bad numbers */
   MNV3_ERROR_INVALID_ARGUMENT,  /* bad argument to an API call */
   MNV3_ERROR_IMAGE,             /* input image cannot be read */
+  MNV3_ERROR_NOT_FOUND,         /* the file does not exist */
 } Mnv3Error;
 
 typedef enum {
@@ -103,6 +104,24 @@ void mnv3_model_free (Mnv3Model * model);
 const Mnv3ModelInfo *mnv3_model_get_info (const Mnv3Model * model);
 
 /**
+ * Mnv3Fuse:
+ * @MNV3_FUSE_AUTO: fuse the blocks whose expanded map outgrows the L2 cache
+ *   (the default)
+ * @MNV3_FUSE_OFF: run every block as separate steps
+ * @MNV3_FUSE_ALL: fuse every block that can be, one output row per band
+ *   (for tests: the fixtures are too small for @MNV3_FUSE_AUTO to fuse)
+ */
+typedef enum {
+  MNV3_FUSE_AUTO = 0,
+  MNV3_FUSE_OFF,
+  MNV3_FUSE_ALL,
+} Mnv3Fuse;
+
+/* "off" and "all" (the MNV3_FUSE environment variable's values), anything
+ * else (NULL too) is MNV3_FUSE_AUTO. */
+Mnv3Fuse mnv3_fuse_from_string (const char *s);
+
+/**
  * Mnv3GraphOptions:
  * @threads: worker threads including the caller; 0 = number of cores
  * @kernels: kernel set: %NULL or "auto" = best the CPU has (or the
@@ -112,11 +131,15 @@ const Mnv3ModelInfo *mnv3_model_get_info (const Mnv3Model * model);
  *   rounds every activation to TensorFlow Lite's uint8 grid, as TFLite does,
  *   so that the results are TFLite's; %TRUE computes in plain float (faster,
  *   the network the quantized weights encode). No effect on other models.
+ * @fuse: which inverted-residual blocks run fused (see #Mnv3Fuse); the
+ *   library reads no environment for it: callers (the CLI, the element) map
+ *   MNV3_FUSE with mnv3_fuse_from_string()
  */
 typedef struct {
   int threads;
   const char *kernels;
   gboolean float_activations;
+  Mnv3Fuse fuse;
 } Mnv3GraphOptions;
 
 /**
@@ -165,6 +188,22 @@ void mnv3_graph_set_profiling (Mnv3Graph * graph, gboolean enable);
 char *mnv3_graph_get_profile (const Mnv3Graph * graph);
 
 /* Helpers. */
+
+/**
+ * Mnv3LogFunc:
+ * @level: G_LOG_LEVEL_DEBUG, _INFO or _WARNING
+ * @message: the message, without a trailing newline
+ * @user_data: as given to mnv3_set_log_func()
+ *
+ * Receives the library's log messages. May be called from any thread that
+ * calls into the library (the thread pool's threads included).
+ */
+typedef void (*Mnv3LogFunc) (GLogLevelFlags level, const char *message,
+                             void *user_data);
+
+/* Routes the library's messages to @func (NULL: back to the default,
+ * g_log under the "mnv3" log domain). Thread-safe. */
+void mnv3_set_log_func (Mnv3LogFunc func, void *user_data);
 
 /* Softmax of @n values, in place is allowed. */
 void mnv3_softmax (const float *logits, float *probs, int n);

@@ -166,7 +166,7 @@ border_pixel (const float *in, float *out,
  * tile in L1 (so no tap is ever clipped), its K*K weight vectors are loaded
  * once, and every output pixel then takes all K*K taps from the tile, 8
  * pixels per weight vector. */
-/* wider maps measured slower this way (test-kernels --bench: 112x112x64
+/* wider maps measured slower this way (bench-kernels: 112x112x64
  * s2 68 -> 111 us with the limit at 64), stride 2 above all */
 #define SMALL_MAX_OW 16
 #define SMALL_TILE_FLOATS (24 * 1024 / 4)       /* 24 KiB of L1 */

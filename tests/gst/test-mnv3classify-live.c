@@ -23,19 +23,11 @@
 #include <gst/video/video.h>
 
 #include "mnv3classify-meta.h"
+#include "mnv3-test.h"
 
 /* 10 classes, input 100x100 */
 #define FIXTURE_MODEL "large-sym-f32.safetensors"
 #define TILE 100
-
-static gchar *
-fixture_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("MNV3_FIXTURES");
-
-  fail_unless (dir != NULL, "MNV3_FIXTURES is not set (run through meson)");
-  return g_build_filename (dir, "fixtures", name, NULL);
-}
 
 /* Timing assertions are meaningless under valgrind: the test still runs and
  * prints its figures, and checks everything else. The timed tests use
@@ -50,32 +42,14 @@ timing_checked (void)
 static GstHarness *
 harness_new (const gchar * props, GstBus ** bus)
 {
-  gchar *path = fixture_path (FIXTURE_MODEL);
+  gchar *path = mnv3_test_fixture_path (FIXTURE_MODEL);
   gchar *desc = g_strdup_printf ("mnv3classify model-file=\"%s\" %s", path,
       props);
-  GError *err = NULL;
-  GstElement *el;
-  GstHarness *h;
+  GstHarness *h = mnv3_test_harness_new (desc, bus);
 
-  el = gst_parse_launch (desc, &err);
-  fail_unless (el != NULL, "%s: %s", desc, err ? err->message : "?");
-  if (bus) {
-    *bus = gst_bus_new ();
-    gst_element_set_bus (el, *bus);
-  }
-  h = gst_harness_new_with_element (el, "sink", "src");
-  gst_object_unref (el);
   g_free (desc);
   g_free (path);
   return h;
-}
-
-static void
-harness_teardown_bus (GstHarness * h, GstBus * bus)
-{
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
 }
 
 /* Candidate inputs: RGB tiles of noise (seeded) and of plain colours. */
@@ -244,7 +218,7 @@ GST_START_TEST (test_async_live_slow_model)
 {
   const guint n_frames = 300;
   const GstClockTime period = GST_SECOND / 30;
-  gchar *model = fixture_path (FIXTURE_MODEL);
+  gchar *model = mnv3_test_fixture_path (FIXTURE_MODEL);
   gchar *desc;
   GstElement *pipeline, *el, *sink;
   GstPad *pad;
@@ -455,7 +429,7 @@ GST_START_TEST (test_latency_query)
                 i * GST_SECOND / 30)));
   if (timing_checked ())
     fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY) == NULL);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
 
   /* async adds nothing */
   h = harness_new ("mode=async overlay=false", NULL);
@@ -498,11 +472,11 @@ count_flips (const gchar * props, guint a, guint b, guint * n_messages)
   *n_messages = 0;
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     if (gst_structure_has_name (gst_message_get_structure (msg),
-            "mnv3classify"))
+            GST_MNV3_MESSAGE_NAME))
       (*n_messages)++;
     gst_message_unref (msg);
   }
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   return flips;
 }
 
@@ -593,14 +567,16 @@ GST_START_TEST (test_two_rois_two_classes)
     GstCustomMeta *ref = i == 0 ? ca : cb;
     guint k;
 
-    p = gst_video_region_of_interest_meta_get_param (r[i], "classification");
+    p = gst_video_region_of_interest_meta_get_param (r[i],
+        GST_MNV3_ROI_PARAM_NAME);
     fail_unless (p != NULL, "ROI %u has no classification", i);
-    fail_unless (gst_structure_get_int (p, "label_id", &label_id));
+    fail_unless (gst_structure_get_int (p, GST_MNV3_ROI_PARAM_LABEL_ID,
+            &label_id));
     fail_unless_equals_int (label_id, i == 0 ? id_a : id_b);
     /* the same scores as the tile classified on its own */
     for (k = 0; k < 3; k++) {
-      const GValue *ids = gst_structure_get_value (p, "class-ids");
-      const GValue *sc = gst_structure_get_value (p, "scores");
+      const GValue *ids = gst_structure_get_value (p, GST_MNV3_FIELD_CLASS_IDS);
+      const GValue *sc = gst_structure_get_value (p, GST_MNV3_FIELD_SCORES);
 
       fail_unless_equals_int (g_value_get_int (gst_value_array_get_value (ids,
                   k)), gst_mnv3_classification_get_class_id (ref, k));
@@ -609,19 +585,19 @@ GST_START_TEST (test_two_rois_two_classes)
     }
   }
   fail_unless (gst_video_region_of_interest_meta_get_param (r[2],
-          "classification") == NULL, "filtered roi type classified");
+          GST_MNV3_ROI_PARAM_NAME) == NULL, "filtered roi type classified");
   fail_unless (gst_video_region_of_interest_meta_get_param (r[3],
-          "classification") == NULL, "too small roi classified");
+          GST_MNV3_ROI_PARAM_NAME) == NULL, "too small roi classified");
 
   /* one custom meta per classified ROI, pointing at it */
   while ((cm = gst_mnv3_classification_iterate (out, &state))) {
     const GstStructure *s = gst_custom_meta_get_structure (cm);
-    const GValue *roi = gst_structure_get_value (s, "roi");
+    const GValue *roi = gst_structure_get_value (s, GST_MNV3_FIELD_ROI);
     gint roi_id, x, top;
     guint j;
 
-    fail_unless (gst_structure_get_int (s, "roi-id", &roi_id));
-    fail_unless (gst_structure_get_int (s, "top-class-id", &top));
+    fail_unless (gst_structure_get_int (s, GST_MNV3_FIELD_ROI_ID, &roi_id));
+    fail_unless (gst_structure_get_int (s, GST_MNV3_FIELD_TOP_CLASS_ID, &top));
     x = g_value_get_int (gst_value_array_get_value (roi, 0));
     j = roi_id == r[0]->id ? 0 : 1;
     fail_unless (roi_id == r[j]->id);
@@ -701,7 +677,7 @@ GST_START_TEST (test_async_flush_caps_eos)
     gst_message_unref (msg);
   }
   fail_unless_equals_int (n_msg, 1);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   g_unsetenv ("MNV3_TEST_DELAY_US");
 }
 
@@ -711,7 +687,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_auto_mode)
 {
-  gchar *model = fixture_path (FIXTURE_MODEL);
+  gchar *model = mnv3_test_fixture_path (FIXTURE_MODEL);
   gchar *desc;
   GstHarness *h;
   GstBuffer *out;
@@ -765,7 +741,7 @@ GST_START_TEST (test_state_stress)
   };
   const guint32 seed = 20260505;
   GRand *rand = g_rand_new_with_seed (seed);
-  gchar *model = fixture_path (FIXTURE_MODEL);
+  gchar *model = mnv3_test_fixture_path (FIXTURE_MODEL);
   guint round;
 
   g_setenv ("MNV3_TEST_DELAY_US", "3000", TRUE);

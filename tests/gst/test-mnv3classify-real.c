@@ -16,6 +16,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mnv3classify-meta.h"
+#include "mnv3-test.h"
 
 static const gchar *models[] = {
   "v3-small_224_1.0_uint8",
@@ -28,16 +29,6 @@ static const gchar *formats[] = { "RGB", "I420", "NV12", "YUY2" };
 
 static gchar *data_dir;         /* .../mobilenet_v3 */
 static gchar *model_paths[G_N_ELEMENTS (models)];
-
-static const gchar *
-shared_data (void)
-{
-  const gchar *d = g_getenv ("MNV3_SHARED_DATA");
-
-  if (d == NULL || d[0] == '\0')
-    d = g_getenv ("MNV3_SHARED_DATA_DEFAULT");
-  return d;
-}
 
 /* Converts the .tflite with models/convert.py (through real-model.py, which
  * caches the result in the build tree). Returns NULL and sets @skip when the
@@ -270,7 +261,7 @@ main (int argc, char **argv)
 
   gst_check_init (&argc, &argv);
 
-  shared = shared_data ();
+  shared = mnv3_test_shared_data ();
   if (shared == NULL || shared[0] == '\0') {
     g_print ("SKIP: no shared data folder (set MNV3_SHARED_DATA)\n");
     return 77;

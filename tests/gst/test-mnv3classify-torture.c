@@ -21,6 +21,8 @@
 #include <gst/gst.h>
 #include <gst/check/gstcheck.h>
 
+#include "mnv3-test.h"
+
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -33,15 +35,6 @@
 
 /* how long any single wait may take before the test calls it a hang */
 #define HANG_TIMEOUT (20 * GST_SECOND)
-
-static gchar *
-fixture_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("MNV3_FIXTURES");
-
-  fail_unless (dir != NULL, "MNV3_FIXTURES is not set (run through meson)");
-  return g_build_filename (dir, "fixtures", name, NULL);
-}
 
 static guint
 scaled (guint n)
@@ -66,7 +59,7 @@ G_GNUC_PRINTF (1, 2);
 {
   GError *err = NULL;
   GstElement *pipeline;
-  gchar *model = fixture_path (FIXTURE_MODEL);
+  gchar *model = mnv3_test_fixture_path (FIXTURE_MODEL);
   gchar *tail, *desc;
   va_list args;
 

@@ -18,6 +18,7 @@
 #include <gst/video/video.h>
 
 #include "mnv3classify-meta.h"
+#include "mnv3-test.h"
 
 /* 10 classes, input 100x100, no embedded labels */
 #define FIXTURE_MODEL "large-sym-f32.safetensors"
@@ -29,15 +30,6 @@ static const gchar *formats[] = {
   "RGB", "BGR", "RGBx", "BGRx", "xRGB", "xBGR", "RGBA", "BGRA", "ARGB",
   "ABGR", "I420", "YV12", "NV12", "NV21", "YUY2", "UYVY", "GRAY8",
 };
-
-static gchar *
-fixture_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("MNV3_FIXTURES");
-
-  fail_unless (dir != NULL, "MNV3_FIXTURES is not set (run through meson)");
-  return g_build_filename (dir, "fixtures", name, NULL);
-}
 
 /* A frame of @format filled with reproducible noise (seed printed on
  * failure by the caller's messages). */
@@ -79,36 +71,16 @@ caps_string (const gchar * format, gint width, gint height)
 static GstHarness *
 harness_new (const gchar * model, const gchar * props, GstBus ** bus)
 {
-  gchar *path = fixture_path (model);
+  gchar *path = mnv3_test_fixture_path (model);
   gchar *desc = g_strdup_printf ("mnv3classify model-file=\"%s\" %s %s",
       path, props && (g_str_has_prefix (props, "mode=")
           || strstr (props, " mode=")) ? "" : "mode=sync",
       props ? props : "");
-  GError *err = NULL;
-  GstElement *el;
-  GstHarness *h;
+  GstHarness *h = mnv3_test_harness_new (desc, bus);
 
-  el = gst_parse_launch (desc, &err);
-  fail_unless (el != NULL, "%s: %s", desc, err ? err->message : "?");
-  if (bus) {
-    *bus = gst_bus_new ();
-    gst_element_set_bus (el, *bus);
-  }
-  h = gst_harness_new_with_element (el, "sink", "src");
-  gst_object_unref (el);
   g_free (desc);
   g_free (path);
   return h;
-}
-
-/* Tears down a harness made with a bus: the queued messages hold references
- * to the element, which holds the bus, so flush them first. */
-static void
-harness_teardown_bus (GstHarness * h, GstBus * bus)
-{
-  gst_harness_teardown (h);
-  gst_bus_set_flushing (bus, TRUE);
-  gst_object_unref (bus);
 }
 
 static void
@@ -157,11 +129,11 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
 
   fail_unless (meta != NULL, "no Mnv3Classification meta");
   s = gst_custom_meta_get_structure (meta);
-  fail_unless (gst_structure_has_name (s, "Mnv3Classification"));
+  fail_unless (gst_structure_has_name (s, GST_MNV3_CLASSIFICATION_NAME));
 
-  labels = gst_structure_get_value (s, "labels");
-  ids = gst_structure_get_value (s, "class-ids");
-  scores = gst_structure_get_value (s, "scores");
+  labels = gst_structure_get_value (s, GST_MNV3_FIELD_LABELS);
+  ids = gst_structure_get_value (s, GST_MNV3_FIELD_CLASS_IDS);
+  scores = gst_structure_get_value (s, GST_MNV3_FIELD_SCORES);
   fail_unless (labels && G_VALUE_HOLDS (labels, G_TYPE_STRV));
   fail_unless (ids && GST_VALUE_HOLDS_ARRAY (ids));
   fail_unless (scores && GST_VALUE_HOLDS_ARRAY (scores));
@@ -186,12 +158,13 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
         strv[i]);
   }
 
-  fail_unless (gst_structure_get (s, "top-label", G_TYPE_STRING, &top_label,
-          NULL));
+  fail_unless (gst_structure_get (s, GST_MNV3_FIELD_TOP_LABEL, G_TYPE_STRING,
+          &top_label, NULL));
   g_free ((gchar *) top_label);
-  top_label = gst_structure_get_string (s, "top-label");
-  fail_unless (gst_structure_get_int (s, "top-class-id", &top_id));
-  fail_unless (gst_structure_get_double (s, "top-score", &top_score));
+  top_label = gst_structure_get_string (s, GST_MNV3_FIELD_TOP_LABEL);
+  fail_unless (gst_structure_get_int (s, GST_MNV3_FIELD_TOP_CLASS_ID, &top_id));
+  fail_unless (gst_structure_get_double (s, GST_MNV3_FIELD_TOP_SCORE,
+          &top_score));
   if (n > 0) {
     fail_unless_equals_string (top_label, strv[0]);
     fail_unless_equals_int (top_id,
@@ -202,12 +175,17 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
     fail_unless_equals_string (top_label, "");
     fail_unless_equals_int (top_id, -1);
   }
-  fail_unless (gst_structure_has_field_typed (s, "fresh", G_TYPE_BOOLEAN));
-  fail_unless (gst_structure_has_field_typed (s, "age-frames", G_TYPE_UINT64));
-  fail_unless (gst_structure_has_field_typed (s, "source-pts", G_TYPE_UINT64));
-  fail_unless (gst_structure_has_field_typed (s, "inference-us", G_TYPE_INT64));
-  fail_unless (gst_structure_has_field_typed (s, "model", G_TYPE_STRING));
-  rect = gst_structure_get_value (s, "roi");
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_FRESH,
+          G_TYPE_BOOLEAN));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_AGE_FRAMES,
+          G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_SOURCE_PTS,
+          G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_INFERENCE_US,
+          G_TYPE_INT64));
+  fail_unless (gst_structure_has_field_typed (s, GST_MNV3_FIELD_MODEL,
+          G_TYPE_STRING));
+  rect = gst_structure_get_value (s, GST_MNV3_FIELD_ROI);
   fail_unless (rect && GST_VALUE_HOLDS_ARRAY (rect));
   fail_unless_equals_int (gst_value_array_get_size (rect), 4);
   x = g_value_get_int (gst_value_array_get_value (rect, 0));
@@ -227,18 +205,21 @@ check_metas (GstBuffer * buf, guint expect_n, gint width, gint height)
   fail_unless_equals_int (roi->h, hh);
   fail_unless_equals_string (g_quark_to_string (roi->roi_type),
       n > 0 ? top_label : "unknown");
-  param = gst_video_region_of_interest_meta_get_param (roi, "classification");
+  param =
+      gst_video_region_of_interest_meta_get_param (roi,
+      GST_MNV3_ROI_PARAM_NAME);
   fail_unless (param != NULL);
-  fail_unless_equals_string (gst_structure_get_string (param, "label"),
-      top_label);
-  fail_unless (gst_structure_get_int (param, "label_id", &id));
+  fail_unless_equals_string (gst_structure_get_string (param,
+          GST_MNV3_ROI_PARAM_LABEL), top_label);
+  fail_unless (gst_structure_get_int (param, GST_MNV3_ROI_PARAM_LABEL_ID, &id));
   fail_unless_equals_int (id, top_id);
-  fail_unless (gst_structure_get_double (param, "confidence", &conf));
+  fail_unless (gst_structure_get_double (param, GST_MNV3_ROI_PARAM_CONFIDENCE,
+          &conf));
   fail_unless_equals_float (conf, top_score);
-  fail_unless (gst_value_compare (gst_structure_get_value (param, "scores"),
-          scores) == GST_VALUE_EQUAL);
   fail_unless (gst_value_compare (gst_structure_get_value (param,
-              "class-ids"), ids) == GST_VALUE_EQUAL);
+              GST_MNV3_FIELD_SCORES), scores) == GST_VALUE_EQUAL);
+  fail_unless (gst_value_compare (gst_structure_get_value (param,
+              GST_MNV3_FIELD_CLASS_IDS), ids) == GST_VALUE_EQUAL);
 
   return s;
 }
@@ -483,7 +464,7 @@ GST_START_TEST (test_missing_or_corrupt_model)
   gchar *missing = g_build_filename (dir, "missing.safetensors", NULL);
   gchar *garbage = g_build_filename (dir, "garbage.safetensors", NULL);
   gchar *truncated = g_build_filename (dir, "truncated.safetensors", NULL);
-  gchar *good = fixture_path (FIXTURE_MODEL), *contents;
+  gchar *good = mnv3_test_fixture_path (FIXTURE_MODEL), *contents;
   gsize len;
 
   fail_unless (g_file_set_contents (garbage, "this is not a model\n", -1,
@@ -513,7 +494,7 @@ GST_START_TEST (test_default_model_dir)
 {
   gchar *dir = g_dir_make_tmp ("mnv3-test-XXXXXX", NULL);
   gchar *link = g_build_filename (dir, "mnv3-default.safetensors", NULL);
-  gchar *good = fixture_path (FIXTURE_MODEL);
+  gchar *good = mnv3_test_fixture_path (FIXTURE_MODEL);
   GstElement *el;
 
   fail_unless (symlink (good, link) == 0);
@@ -536,7 +517,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_meta_survives_tee_and_queue)
 {
-  gchar *path = fixture_path (FIXTURE_MODEL);
+  gchar *path = mnv3_test_fixture_path (FIXTURE_MODEL);
   gchar *desc = g_strdup_printf ("mnv3classify mode=sync model-file=\"%s\" "
       "overlay=false ! tee ! queue ! videoconvert ! capsfilter caps=video/x-raw,format=I420",
       path);
@@ -595,7 +576,8 @@ get_roi (GstBuffer * buf, gint r[4])
   guint i;
 
   fail_unless (meta != NULL);
-  v = gst_structure_get_value (gst_custom_meta_get_structure (meta), "roi");
+  v = gst_structure_get_value (gst_custom_meta_get_structure (meta),
+      GST_MNV3_FIELD_ROI);
   for (i = 0; i < 4; i++)
     r[i] = g_value_get_int (gst_value_array_get_value (v, i));
 }
@@ -717,9 +699,9 @@ GST_START_TEST (test_inference_interval)
     const GstStructure *s = check_metas (out, 5, 64, 48);
 
     fail_unless_equals_int (gst_mnv3_classification_is_fresh (meta), fresh[i]);
-    fail_unless (gst_structure_get_uint64 (s, "age-frames", &v));
+    fail_unless (gst_structure_get_uint64 (s, GST_MNV3_FIELD_AGE_FRAMES, &v));
     fail_unless_equals_uint64 (v, age[i]);
-    fail_unless (gst_structure_get_uint64 (s, "source-pts", &v));
+    fail_unless (gst_structure_get_uint64 (s, GST_MNV3_FIELD_SOURCE_PTS, &v));
     fail_unless_equals_uint64 (v, src[i] * GST_MSECOND * 40);
     gst_buffer_unref (out);
   }
@@ -741,7 +723,7 @@ count_element_messages (GstBus * bus, GstStructure ** last)
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     const GstStructure *s = gst_message_get_structure (msg);
 
-    if (gst_structure_has_name (s, "mnv3classify")) {
+    if (gst_structure_has_name (s, GST_MNV3_MESSAGE_NAME)) {
       n++;
       if (last) {
         if (*last)
@@ -771,21 +753,24 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30,
                 i, i * GST_SECOND)));
   fail_unless_equals_int (count_element_messages (bus, &last), 4);
-  fail_unless (gst_structure_get_clock_time (last, "timestamp", &ts));
+  fail_unless (gst_structure_get_clock_time (last, GST_MNV3_MESSAGE_TIMESTAMP,
+          &ts));
   fail_unless_equals_uint64 (ts, 3 * GST_SECOND);
-  fail_unless (gst_structure_get_clock_time (last, "running-time", &ts));
+  fail_unless (gst_structure_get_clock_time (last,
+          GST_MNV3_MESSAGE_RUNNING_TIME, &ts));
   fail_unless_equals_uint64 (ts, 3 * GST_SECOND);
-  fail_unless (gst_structure_get_int64 (last, "inference-us", &us));
+  fail_unless (gst_structure_get_int64 (last, GST_MNV3_FIELD_INFERENCE_US,
+          &us));
   fail_unless (us > 0);
   fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value
-          (last, "labels")), 3);
+          (last, GST_MNV3_FIELD_LABELS)), 3);
   fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value
-          (last, "class-ids")), 3);
+          (last, GST_MNV3_FIELD_CLASS_IDS)), 3);
   fail_unless_equals_int (gst_value_array_get_size (gst_structure_get_value
-          (last, "scores")), 3);
+          (last, GST_MNV3_FIELD_SCORES)), 3);
   gst_structure_free (last);
   last = NULL;
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
 
   /* on-change: the same frame four times gives one message */
   h = harness_new (FIXTURE_MODEL, NULL, &bus);
@@ -796,7 +781,7 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (out);
   }
   fail_unless_equals_int (count_element_messages (bus, NULL), 1);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
 
   /* none */
   h = harness_new (FIXTURE_MODEL, "message=none", &bus);
@@ -805,7 +790,7 @@ GST_START_TEST (test_messages)
     gst_buffer_unref (gst_harness_push_and_pull (h,
             gst_buffer_copy_deep (frame)));
   fail_unless_equals_int (count_element_messages (bus, NULL), 0);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   gst_buffer_unref (frame);
 }
 
@@ -893,7 +878,7 @@ GST_START_TEST (test_labels)
   out = gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30, 3, 0));
   check_labels (out, "short %d", 0, 3);
   gst_buffer_unref (out);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   g_free (props);
 
   /* one fewer label than outputs: auto skips background, no warning */
@@ -904,7 +889,7 @@ GST_START_TEST (test_labels)
   out = gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30, 3, 0));
   check_labels (out, "full %d", 1, FIXTURE_CLASSES - 1);
   gst_buffer_unref (out);
-  harness_teardown_bus (h, bus);
+  mnv3_test_harness_teardown_bus (h, bus);
   g_free (props);
 
   /* no labels at all: class numbers */
@@ -918,7 +903,7 @@ GST_START_TEST (test_labels)
   /* a missing labels file is an error */
   {
     GstElement *el = gst_element_factory_make ("mnv3classify", NULL);
-    gchar *model = fixture_path (FIXTURE_MODEL);
+    gchar *model = mnv3_test_fixture_path (FIXTURE_MODEL);
 
     g_object_set (el, "model-file", model, "labels-file",
         "/nonexistent/labels.txt", NULL);
@@ -1058,6 +1043,79 @@ GST_START_TEST (test_status)
 
 GST_END_TEST;
 
+/* The contract's names are defined once (mnv3classify-meta.h) and the tests
+ * read through them; this pins their spelling, which readers in other
+ * languages (Python, JSON consumers) depend on. */
+GST_START_TEST (test_contract_names)
+{
+  const gchar *pairs[][2] = {
+    {GST_MNV3_CLASSIFICATION_NAME, "Mnv3Classification"},
+    {GST_MNV3_FIELD_LABELS, "labels"},
+    {GST_MNV3_FIELD_CLASS_IDS, "class-ids"},
+    {GST_MNV3_FIELD_SCORES, "scores"},
+    {GST_MNV3_FIELD_TOP_LABEL, "top-label"},
+    {GST_MNV3_FIELD_TOP_CLASS_ID, "top-class-id"},
+    {GST_MNV3_FIELD_TOP_SCORE, "top-score"},
+    {GST_MNV3_FIELD_FRESH, "fresh"},
+    {GST_MNV3_FIELD_AGE_FRAMES, "age-frames"},
+    {GST_MNV3_FIELD_SOURCE_PTS, "source-pts"},
+    {GST_MNV3_FIELD_INFERENCE_US, "inference-us"},
+    {GST_MNV3_FIELD_MODEL, "model"},
+    {GST_MNV3_FIELD_ROI, "roi"},
+    {GST_MNV3_FIELD_ROI_ID, "roi-id"},
+    {GST_MNV3_ROI_PARAM_NAME, "classification"},
+    {GST_MNV3_ROI_PARAM_LABEL, "label"},
+    {GST_MNV3_ROI_PARAM_LABEL_ID, "label_id"},
+    {GST_MNV3_ROI_PARAM_CONFIDENCE, "confidence"},
+    {GST_MNV3_MESSAGE_NAME, "mnv3classify"},
+    {GST_MNV3_MESSAGE_TIMESTAMP, "timestamp"},
+    {GST_MNV3_MESSAGE_RUNNING_TIME, "running-time"},
+    {GST_MNV3_MESSAGE_ROI_INDEX, "roi-index"},
+    {GST_MNV3_MESSAGE_N_ROIS, "n-rois"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (pairs); i++)
+    fail_unless_equals_string (pairs[i][0], pairs[i][1]);
+}
+
+GST_END_TEST;
+
+/* libmnv3's own messages reach the GStreamer log, in the mnv3lib category
+ * (the plugin's mnv3_set_log_func callback) */
+static gint lib_messages;
+
+static void
+count_lib_messages (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  if (g_strcmp0 (gst_debug_category_get_name (category), "mnv3lib") == 0
+      && g_str_has_prefix (gst_debug_message_get (message), "graph: "))
+    g_atomic_int_inc (&lib_messages);
+}
+
+GST_START_TEST (test_library_log)
+{
+  GstHarness *h;
+
+  gst_debug_set_active (TRUE);
+  gst_debug_set_threshold_for_name ("mnv3lib", GST_LEVEL_DEBUG);
+  gst_debug_add_log_function (count_lib_messages, NULL, NULL);
+  g_atomic_int_set (&lib_messages, 0);
+  h = harness_new (FIXTURE_MODEL, NULL, NULL);
+  harness_set_caps (h, "RGB", 40, 30);
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame ("RGB", 40, 30,
+              1, 0)));
+  gst_harness_teardown (h);
+  gst_debug_remove_log_function (count_lib_messages);
+  gst_debug_unset_threshold_for_name ("mnv3lib");
+  fail_unless (g_atomic_int_get (&lib_messages) >= 1,
+      "no \"graph:\" message of libmnv3 in the mnv3lib category");
+}
+
+GST_END_TEST;
+
 static Suite *
 mnv3classify_suite (void)
 {
@@ -1066,6 +1124,8 @@ mnv3classify_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_contract_names);
+  tcase_add_test (tc, test_library_log);
   tcase_add_test (tc, test_caps_every_format);
   tcase_add_test (tc, test_overlay_false_keeps_pixels);
   tcase_add_test (tc, test_overlay_only_inside_box);

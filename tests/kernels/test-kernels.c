@@ -22,8 +22,10 @@
  * columns past n) are pre-filled with a sentinel and must stay untouched.
  *
  * Modes: (none) run all cases; --guard check dispatch only (used with
- * MNV3_KERNELS=ref in the environment); --bench micro benchmark, GFLOP/s
- * per variant on MobileNetV3-like shapes.
+ * MNV3_KERNELS=ref in the environment). The micro benchmark is
+ * bench-kernels.c (`meson test --benchmark`); kernels-common.h holds what
+ * both use (the variant table, the random numbers, guarded buffers, panel
+ * packing, output sizes).
  */
 #include <math.h>
 #include <signal.h>
@@ -35,31 +37,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "kernels.h"
+#include "kernels-common.h"
 
 #define ATOL 1e-5f
 #define RTOL 1e-4f
 #define MAX_FAILURES 20
-
-typedef void (*generic_fn) (void);
-
-struct variant
-{
-  const char *op;
-  const char *isa;
-  const char *fname;
-  generic_fn fn;
-  unsigned cpu;
-};
-
-static const struct variant variants[] = {
-#define MNV3_KERNEL(op, isa, fn, cpu) { #op, #isa, #fn, (generic_fn) fn, cpu },
-#include "kernels.inc"
-#undef MNV3_KERNEL
-};
-
-#define N_VARIANTS (sizeof (variants) / sizeof (variants[0]))
-
-static unsigned cpu_features;
 
 /* What is running, for the SIGSEGV/SIGBUS handler (an access to a guard
  * page means an over-read or over-write past a buffer end). */
@@ -84,91 +66,6 @@ set_current (const struct variant *v, const char *shape)
 
 static int n_failures;
 static size_t n_checked;
-
-/* ------------------------------------------------------------------ */
-/* Random numbers: splitmix64, fixed seed. */
-
-static uint64_t rng_state;
-
-static uint64_t
-rng_next (void)
-{
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/* uniform in [lo, hi) */
-static float
-rng_uniform (float lo, float hi)
-{
-  return lo + (hi - lo) * (float) ((rng_next () >> 40) * (1.0 / 16777216.0));
-}
-
-/* uniform integer in [lo, hi] */
-static size_t
-rng_range (size_t lo, size_t hi)
-{
-  return lo + (size_t) (rng_next () % (hi - lo + 1));
-}
-
-static void
-fill_uniform (float *x, size_t n, float lo, float hi)
-{
-  for (size_t i = 0; i < n; i++)
-    x[i] = rng_uniform (lo, hi);
-}
-
-/* ------------------------------------------------------------------ */
-/* Guarded buffers: the last float is right before a PROT_NONE page. */
-
-#define MAX_BUFS 32
-
-struct gbuf
-{
-  void *map;
-  size_t len;
-};
-
-static struct gbuf bufs[MAX_BUFS];
-static int n_bufs;
-
-static float *
-galloc (size_t n)
-{
-  size_t page = (size_t) sysconf (_SC_PAGESIZE);
-  size_t bytes = n * sizeof (float);
-  size_t data_pages = (bytes + page - 1) / page;
-  size_t len = (data_pages + 1) * page;
-
-  if (n_bufs == MAX_BUFS) {
-    fprintf (stderr, "test-kernels: too many buffers\n");
-    exit (99);
-  }
-  void *map = mmap (NULL, len, PROT_READ | PROT_WRITE,
-      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (map == MAP_FAILED) {
-    perror ("mmap");
-    exit (99);
-  }
-  if (mprotect ((char *) map + data_pages * page, page, PROT_NONE) != 0) {
-    perror ("mprotect");
-    exit (99);
-  }
-  bufs[n_bufs].map = map;
-  bufs[n_bufs].len = len;
-  n_bufs++;
-  return (float *) ((char *) map + data_pages * page - bytes);
-}
-
-static void
-gfree_all (void)
-{
-  for (int i = 0; i < n_bufs; i++)
-    munmap (bufs[i].map, bufs[i].len);
-  n_bufs = 0;
-}
 
 static float *
 gdup (const float *x, size_t n)
@@ -270,22 +167,6 @@ struct conv1x1_case
   enum mnv3_act act;
   int packed;                   /* the variant gets the weights in panels */
 };
-
-/* The k x n weights @w (row stride @ld) in panels of MNV3_CONV1X1_PANEL
- * columns, as kernels.h describes; *w_panel gets the panel stride. */
-static float *
-pack_panels (const float *w, size_t k, size_t n, size_t ld, size_t *w_panel)
-{
-  const size_t P = MNV3_CONV1X1_PANEL;
-  size_t panels = (n + P - 1) / P;
-  float *dst = galloc (panels * k * P);
-  memset (dst, 0, panels * k * P * sizeof (float));
-  for (size_t r = 0; r < k; r++)
-    for (size_t c = 0; c < n; c++)
-      dst[(c / P) * k * P + r * P + c % P] = w[r * ld + c];
-  *w_panel = k * P;
-  return dst;
-}
 
 static void
 run_conv1x1 (const struct variant *v, const struct variant *ref,
@@ -446,34 +327,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
 /* ------------------------------------------------------------------ */
 /* dwconv and conv share the spatial set-up */
 
-enum pad_mode
-{
-  PAD_SYMMETRIC,                /* pad k/2 on every side */
-  PAD_SAME,                     /* TF SAME: oh = ceil (ih / s), extra at bottom */
-  PAD_VALID,                    /* no padding */
-};
-
 static const char *const pad_names[] = { "symmetric", "same", "valid" };
-
-/* Output size and leading pad for one dimension; 0 if no output. */
-static size_t
-out_size (size_t in, int k, int s, enum pad_mode mode, int *pad)
-{
-  switch (mode) {
-    case PAD_SYMMETRIC:
-      *pad = k / 2;
-      return (in + 2 * (size_t) (k / 2) - (size_t) k) / (size_t) s + 1;
-    case PAD_SAME:{
-      size_t o = (in + (size_t) s - 1) / (size_t) s;
-      long total = (long) ((o - 1) * (size_t) s) + k - (long) in;
-      *pad = total > 0 ? (int) (total / 2) : 0;
-      return o;
-    }
-    default:
-      *pad = 0;
-      return in >= (size_t) k ? (in - (size_t) k) / (size_t) s + 1 : 0;
-  }
-}
 
 struct spatial_case
 {
@@ -1035,244 +889,6 @@ guard_all (void)
 }
 
 /* ------------------------------------------------------------------ */
-/* benchmark */
-
-static double
-now (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
-
-/* Run fn (ctx) repeatedly for about 0.3 s (at least 3 times, best of),
- * return seconds per call. */
-static double
-time_call (void (*fn) (const struct variant *, void *),
-    const struct variant *v, void *ctx)
-{
-  double best = 1e30, start = now ();
-  int runs = 0;
-  fn (v, ctx);                  /* warm-up */
-  while (runs < 3 || now () - start < 0.3) {
-    double t0 = now ();
-    fn (v, ctx);
-    double t = now () - t0;
-    if (t < best)
-      best = t;
-    runs++;
-  }
-  return best;
-}
-
-struct bench_conv1x1
-{
-  const float *in;
-  float *out;
-  struct mnv3_conv1x1_params p;
-};
-
-static void
-bench_conv1x1_call (const struct variant *v, void *ctx)
-{
-  struct bench_conv1x1 *b = ctx;
-  ((mnv3_conv1x1_fn) v->fn) (b->in, b->out, &b->p);
-}
-
-struct bench_dwconv
-{
-  const float *in;
-  float *out;
-  struct mnv3_dwconv_params p;
-};
-
-static void
-bench_dwconv_call (const struct variant *v, void *ctx)
-{
-  struct bench_dwconv *b = ctx;
-  ((mnv3_dwconv_fn) v->fn) (b->in, b->out, &b->p);
-}
-
-struct bench_conv
-{
-  const float *in;
-  float *out;
-  struct mnv3_conv_params p;
-};
-
-static void
-bench_conv_call (const struct variant *v, void *ctx)
-{
-  struct bench_conv *b = ctx;
-  ((mnv3_conv_fn) v->fn) (b->in, b->out, &b->p);
-}
-
-struct bench_gap
-{
-  const float *in;
-  float *out;
-  struct mnv3_gap_params p;
-};
-
-static void
-bench_gap_call (const struct variant *v, void *ctx)
-{
-  struct bench_gap *b = ctx;
-  ((mnv3_gap_fn) v->fn) (b->in, b->out, &b->p);
-}
-
-struct bench_act
-{
-  float *x;
-  struct mnv3_act_params p;
-};
-
-static void
-bench_act_call (const struct variant *v, void *ctx)
-{
-  struct bench_act *b = ctx;
-  ((mnv3_act_fn) v->fn) (b->x, &b->p);
-}
-
-static void
-bench_report (const char *op, const char *shape, double flops,
-    void (*call) (const struct variant *, void *), void *ctx)
-{
-  for (size_t i = 0; i < N_VARIANTS; i++) {
-    const struct variant *v = &variants[i];
-    if (strcmp (v->op, op) != 0 || (v->cpu & cpu_features) != v->cpu)
-      continue;
-    double t = time_call (call, v, ctx);
-    printf ("%-8s %-7s %-44s %9.1f us %8.2f GFLOP/s\n", op, v->isa, shape,
-        t * 1e6, flops / t * 1e-9);
-    fflush (stdout);
-  }
-}
-
-static void
-bench (void)
-{
-  char shape[100];
-
-  static const size_t gemm[][3] = {
-    {12544, 16, 64}, {3136, 24, 72}, {3136, 72, 24}, {784, 120, 40},
-    {196, 480, 112}, {196, 672, 160}, {49, 160, 960}, {49, 960, 160},
-    {1, 960, 1280}, {1, 1280, 1000}, {1, 960, 240},
-  };
-  for (size_t i = 0; i < sizeof gemm / sizeof gemm[0]; i++) {
-    struct bench_conv1x1 b = { 0 };
-    size_t m = gemm[i][0], k = gemm[i][1], n = gemm[i][2];
-    float *in = galloc (m * k), *w = galloc (k * n), *bias = galloc (n);
-    float *out = galloc (m * n);
-    fill_uniform (in, m * k, -1, 1);
-    fill_uniform (w, k * n, -0.1f, 0.1f);
-    fill_uniform (bias, n, -1, 1);
-    b.in = in;
-    b.out = out;
-    b.p.m = m;
-    b.p.k = k;
-    b.p.n = n;
-    b.p.in_stride = k;
-    b.p.out_stride = n;
-    b.p.w_stride = n;
-    b.p.w = pack_panels (w, k, n, n, &b.p.w_panel);     /* as the graph does */
-    b.p.bias = bias;
-    b.p.act = MNV3_ACT_HSWISH;
-    snprintf (shape, sizeof shape, "m=%zu k=%zu n=%zu hswish", m, k, n);
-    bench_report ("conv1x1", shape, 2.0 * m * k * n, bench_conv1x1_call, &b);
-    gfree_all ();
-  }
-
-  static const struct
-  {
-    size_t h, w, c;
-    int k, s;
-  } dw[] = {
-    {112, 112, 16, 3, 1}, {112, 112, 64, 3, 2}, {56, 56, 72, 3, 1},
-    {56, 56, 72, 5, 2}, {28, 28, 120, 5, 1}, {14, 14, 672, 5, 1},
-    {14, 14, 480, 3, 1}, {7, 7, 960, 5, 1},
-  };
-  for (size_t i = 0; i < sizeof dw / sizeof dw[0]; i++) {
-    struct bench_dwconv b = { 0 };
-    b.p.ih = dw[i].h;
-    b.p.iw = dw[i].w;
-    b.p.c = dw[i].c;
-    b.p.k = dw[i].k;
-    b.p.stride = dw[i].s;
-    b.p.oh = out_size (b.p.ih, b.p.k, b.p.stride, PAD_SAME, &b.p.pad_top);
-    b.p.ow = out_size (b.p.iw, b.p.k, b.p.stride, PAD_SAME, &b.p.pad_left);
-    b.p.oy0 = 0;
-    b.p.oy1 = b.p.oh;
-    size_t in_n = b.p.ih * b.p.iw * b.p.c;
-    float *in = galloc (in_n), *w = galloc ((size_t) (b.p.k * b.p.k) * b.p.c);
-    float *bias = galloc (b.p.c), *out = galloc (b.p.oh * b.p.ow * b.p.c);
-    fill_uniform (in, in_n, -1, 1);
-    fill_uniform (w, (size_t) (b.p.k * b.p.k) * b.p.c, -0.3f, 0.3f);
-    fill_uniform (bias, b.p.c, -1, 1);
-    b.in = in;
-    b.out = out;
-    b.p.w = w;
-    b.p.bias = bias;
-    b.p.act = MNV3_ACT_RELU;
-    snprintf (shape, sizeof shape, "%zux%zux%zu k=%d s=%d relu", b.p.ih,
-        b.p.iw, b.p.c, b.p.k, b.p.stride);
-    bench_report ("dwconv", shape,
-        2.0 * b.p.oh * b.p.ow * b.p.c * (double) (b.p.k * b.p.k),
-        bench_dwconv_call, &b);
-    gfree_all ();
-  }
-
-  {
-    struct bench_conv b = { 0 };
-    b.p.ih = b.p.iw = 224;
-    b.p.cin = 3;
-    b.p.cout = 16;
-    b.p.k = 3;
-    b.p.stride = 2;
-    b.p.oh = out_size (224, 3, 2, PAD_SAME, &b.p.pad_top);
-    b.p.ow = out_size (224, 3, 2, PAD_SAME, &b.p.pad_left);
-    b.p.oy1 = b.p.oh;
-    float *in = galloc (224 * 224 * 3), *w = galloc (9 * 3 * 16);
-    float *bias = galloc (16), *out = galloc (b.p.oh * b.p.ow * 16);
-    fill_uniform (in, 224 * 224 * 3, -1, 1);
-    fill_uniform (w, 9 * 3 * 16, -0.3f, 0.3f);
-    fill_uniform (bias, 16, -1, 1);
-    b.in = in;
-    b.out = out;
-    b.p.w = w;
-    b.p.bias = bias;
-    b.p.act = MNV3_ACT_HSWISH;
-    bench_report ("conv", "224x224x3 -> 16 k=3 s=2 hswish",
-        2.0 * b.p.oh * b.p.ow * 16 * 27, bench_conv_call, &b);
-    gfree_all ();
-  }
-
-  {
-    struct bench_gap b = { 0 };
-    b.p.hw = 49;
-    b.p.c = b.p.c1 = 960;
-    float *in = galloc (49 * 960), *out = galloc (960);
-    fill_uniform (in, 49 * 960, -1, 1);
-    b.in = in;
-    b.out = out;
-    bench_report ("gap", "7x7x960 (FLOP = adds)", 49.0 * 960, bench_gap_call,
-        &b);
-    gfree_all ();
-  }
-
-  {
-    struct bench_act b = { 0 };
-    b.p.n = 56 * 56 * 72;
-    b.p.act = MNV3_ACT_HSWISH;
-    b.x = galloc (b.p.n);
-    fill_uniform (b.x, b.p.n, -4, 4);
-    bench_report ("act", "n=225792 hswish (FLOP = elements)",
-        (double) b.p.n, bench_act_call, &b);
-    gfree_all ();
-  }
-}
-
-/* ------------------------------------------------------------------ */
 
 static const struct variant *
 find_ref (const char *op)
@@ -1302,11 +918,6 @@ main (int argc, char **argv)
     guard_env_ref ();
     printf ("%s\n", guard_failures ? "FAILED" : "OK");
     return guard_failures ? 1 : 0;
-  }
-  if (argc > 1 && strcmp (argv[1], "--bench") == 0) {
-    rng_state = seed;
-    bench ();
-    return 0;
   }
 
   if (seed_env && *seed_env)

@@ -44,16 +44,16 @@ test_fixture (gconstpointer data)
   g_assert_cmpuint (in_len, ==, n_in * 4 * fx->n_inputs);
   g_assert_cmpuint (out_len, ==, (gsize) fx->num_classes * 4 * fx->n_inputs);
 
-  /* MNV3_FUSE (mnv3-graph.c): the fixtures are too small for the default
-   * to fuse any block; "all" fuses every block, one row per band. */
+  /* Mnv3GraphOptions.fuse (MNV3_FUSE's values): the fixtures are too small
+   * for the default to fuse any block; "all" fuses every block, one row per
+   * band. */
   static const char *const fuse_modes[] = { "auto", "all", "off" };
   for (guint fm = 0; fm < G_N_ELEMENTS (fuse_modes); fm++)
     for (guint ks = 0; ks < G_N_ELEMENTS (kernel_sets); ks++) {
       for (int threads = 1; threads <= 3; threads++) {
         Mnv3GraphOptions opt = { threads, kernel_sets[ks] };
-        g_setenv ("MNV3_FUSE", fuse_modes[fm], TRUE);
+        opt.fuse = mnv3_fuse_from_string (fuse_modes[fm]);
         Mnv3Graph *g = mnv3_graph_new (m, &opt, &error);
-        g_unsetenv ("MNV3_FUSE");
         if (!g) {
           g_test_message ("%s: kernel set %s not available: %s", fx->name,
               kernel_sets[ks], error->message);

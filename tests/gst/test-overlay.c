@@ -339,6 +339,167 @@ test_canvas (void)
   g_rand_free (rand);
 }
 
+/* The policy (gst_mnv3_overlay_policy_*): attach when downstream answers
+ * the allocation query with GstVideoOverlayCompositionMeta, else blend; the
+ * rendering is cached while the drawn text stays the same; a recheck makes
+ * a new query; regions get one rectangle each. */
+static gboolean policy_accepts;
+
+static gboolean
+policy_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return FALSE;
+  if (policy_accepts)
+    gst_query_add_allocation_meta (query,
+        GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+  return TRUE;
+}
+
+static gboolean
+policy_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static GstBuffer *
+policy_frame (const GstVideoInfo * info)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, info->size, NULL);
+
+  gst_buffer_memset (buf, 0, 0x40, info->size);
+  return buf;
+}
+
+/* Draws @v (or @n region views) on a fresh frame; returns the frame's
+ * composition meta's composition (borrowed from @buf, NULL when none) and
+ * whether the pixels changed. */
+static GstVideoOverlayComposition *
+policy_draw (GstMnv3OverlayPolicy * p, const GstVideoInfo * info,
+    const GstMnv3ResultView * v, guint n_regions, GstPad * src,
+    GstBuffer ** buf, gboolean * changed)
+{
+  GstVideoFrame frame;
+  GstVideoOverlayCompositionMeta *meta;
+  GstMapInfo map;
+  gsize i;
+
+  *buf = policy_frame (info);
+  /* as GstVideoFilter maps it: without a reference, the buffer stays
+   * writable for metas */
+  if (!gst_video_frame_map (&frame, (GstVideoInfo *) info, *buf,
+          GST_MAP_READWRITE | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
+    g_error ("cannot map");
+  if (n_regions)
+    gst_mnv3_overlay_policy_draw_regions (p, v, n_regions, &frame, src);
+  else
+    gst_mnv3_overlay_policy_draw (p, v, &frame, src);
+  gst_video_frame_unmap (&frame);
+  gst_buffer_map (*buf, &map, GST_MAP_READ);
+  *changed = FALSE;
+  for (i = 0; i < map.size; i++)
+    *changed |= map.data[i] != 0x40;
+  gst_buffer_unmap (*buf, &map);
+  meta = gst_buffer_get_video_overlay_composition_meta (*buf);
+  return meta ? meta->overlay : NULL;
+}
+
+static void
+test_policy (void)
+{
+  static const gchar *labels[] = { "zero", "one", "two", NULL };
+  const gint ids[] = { 2, 0 };
+  gdouble scores[] = { 0.75, 0.125 };
+  GstMnv3ResultView v = { 2, ids, scores, labels, TRUE, 0, 0, 0, "small",
+    {0, 0, 320, 240}
+  };
+  GstMnv3ResultView regions[3];
+  GstMnv3OverlayPolicy *p = gst_mnv3_overlay_policy_new (NULL);
+  GstPad *src = gst_pad_new ("src", GST_PAD_SRC);
+  GstPad *sink = gst_pad_new ("sink", GST_PAD_SINK);
+  GstVideoInfo info, gray;
+  GstVideoOverlayComposition *c1, *c2;
+  GstBuffer *b1, *b2;
+  GstSegment segment;
+  gboolean changed;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 320, 240);
+  gst_video_info_set_format (&gray, GST_VIDEO_FORMAT_GRAY8, 320, 240);
+  gst_pad_set_query_function (sink, policy_sink_query);
+  gst_pad_set_event_function (sink, policy_sink_event);
+  gst_pad_set_active (src, TRUE);
+  gst_pad_set_active (sink, TRUE);
+  if (gst_pad_link (src, sink) != GST_PAD_LINK_OK)
+    g_error ("link");
+  gst_pad_push_event (src, gst_event_new_stream_start ("policy"));
+  gst_pad_push_event (src, gst_event_new_caps (gst_video_info_to_caps (&info)));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (src, gst_event_new_segment (&segment));
+
+  /* downstream does not take the meta: blended into the frame */
+  policy_accepts = FALSE;
+  gst_mnv3_overlay_policy_recheck (p);
+  c1 = policy_draw (p, &info, &v, 0, src, &b1, &changed);
+  if (c1 != NULL || !changed)
+    FAIL ("policy, blend: meta %p, pixels changed %d", c1, changed);
+  gst_buffer_unref (b1);
+
+  /* it does, but nobody asked again: still blended */
+  policy_accepts = TRUE;
+  c1 = policy_draw (p, &info, &v, 0, src, &b1, &changed);
+  if (c1 != NULL || !changed)
+    FAIL ("policy, no recheck: meta %p, pixels changed %d", c1, changed);
+  gst_buffer_unref (b1);
+
+  /* after a recheck: attached, pixels untouched, rendered once while the
+   * text stays (a score change below 0.1 % is the same text) */
+  gst_mnv3_overlay_policy_recheck (p);
+  c1 = policy_draw (p, &info, &v, 0, src, &b1, &changed);
+  scores[0] = 0.75001;
+  c2 = policy_draw (p, &info, &v, 0, src, &b2, &changed);
+  if (c1 == NULL || changed || c1 != c2
+      || gst_video_overlay_composition_n_rectangles (c1) != 1)
+    FAIL ("policy, attach: meta %p %p, pixels changed %d", c1, c2, changed);
+  gst_buffer_unref (b2);
+  scores[0] = 0.5;
+  c2 = policy_draw (p, &info, &v, 0, src, &b2, &changed);
+  if (c2 == NULL || c2 == c1)
+    FAIL ("policy, attach: new text, same composition %p", c2);
+  gst_buffer_unref (b1);
+  gst_buffer_unref (b2);
+
+  /* regions: one rectangle per region with a result */
+  regions[0] = v;
+  regions[1] = v;
+  regions[1].n = 0;
+  regions[2] = v;
+  regions[2].roi.x = 100;
+  regions[2].roi.w = 80;
+  c1 = policy_draw (p, &info, regions, 3, src, &b1, &changed);
+  if (c1 == NULL || changed || gst_video_overlay_composition_n_rectangles (c1)
+      != 2)
+    FAIL ("policy, regions: %u rectangles",
+        c1 ? gst_video_overlay_composition_n_rectangles (c1) : 0);
+  gst_buffer_unref (b1);
+
+  /* a reset forgets the drawing, not the downstream answer; GRAY8 blended
+   * (the canvas refuses it): GStreamer's blender */
+  policy_accepts = FALSE;
+  gst_mnv3_overlay_policy_reset (p);
+  gst_mnv3_overlay_policy_recheck (p);
+  c1 = policy_draw (p, &gray, &v, 0, src, &b1, &changed);
+  if (c1 != NULL || !changed)
+    FAIL ("policy, gray blend: meta %p, pixels changed %d", c1, changed);
+  gst_buffer_unref (b1);
+
+  gst_mnv3_overlay_policy_free (p);
+  gst_pad_set_active (src, FALSE);
+  gst_pad_set_active (sink, FALSE);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -346,6 +507,7 @@ main (int argc, char **argv)
   test_geometry ();
   test_blend ();
   test_canvas ();
+  test_policy ();
   if (failures) {
     g_printerr ("%d failures\n", failures);
     return 1;
