@@ -186,8 +186,7 @@ enum
   PROP_INFERENCES_REPLACED,
 };
 
-#define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
-    "ABGR, I420, YV12, NV12, NV21, YUY2, UYVY, GRAY8 }"
+#define VIDEO_FORMATS GST_MNV3_PREPROCESS_FORMATS
 
 static GstStaticPadTemplate gst_mnv3_classify_sink_template =
 GST_STATIC_PAD_TEMPLATE ("sink",

@@ -76,6 +76,16 @@ test_frame_init (TestFrame * tf, GstVideoFormat format, gint w, gint h,
   gst_buffer_map (tf->buf, &map, GST_MAP_WRITE);
   for (gsize i = 0; i < map.size; i++)
     map.data[i] = g_rand_int_range (rand, 0, 256);
+  /* 16-bit samples: valid words only (depth bits at their shift); every
+   * plane and row starts on an even byte */
+  if (GST_VIDEO_FORMAT_INFO_BITS (tf->info.finfo) > 8) {
+    gint depth = GST_VIDEO_INFO_COMP_DEPTH (&tf->info, 0);
+    gint shift = tf->info.finfo->shift[0];
+    guint16 mask = ((1u << depth) - 1) << shift;
+    for (gsize i = 0; i + 1 < map.size; i += 2)
+      GST_WRITE_UINT16_LE (map.data + i, GST_READ_UINT16_LE (map.data + i)
+          & mask);
+  }
   gst_buffer_unmap (tf->buf, &map);
   g_assert (gst_video_frame_map (&tf->frame, &tf->info, tf->buf, GST_MAP_READ));
 }
@@ -94,6 +104,42 @@ row_of (const GstVideoFrame * f, gint plane, gint y)
 {
   return (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, plane) +
       (gsize) y *GST_VIDEO_FRAME_PLANE_STRIDE (f, plane);
+}
+
+/* The formats added for issue 12 are read through GStreamer's own unpack
+ * functions (an implementation independent of ours): the row to AYUV/ARGB
+ * (8 bits) or AYUV64/ARGB64 (16 bits, values shifted up by 16 - depth with
+ * GST_VIDEO_PACK_FLAG_TRUNCATE_RANGE), then back to code values. */
+static void
+read_pixel_unpacked (const GstVideoFrame * f, gint x, gint y, gint v[3])
+{
+  static gpointer row = NULL;
+  static gsize row_size = 0;
+  const GstVideoFormatInfo *finfo = f->info.finfo;
+  const GstVideoFormatInfo *uinfo =
+      gst_video_format_get_info (finfo->unpack_format);
+  gint w = GST_VIDEO_FRAME_WIDTH (f);
+  gint depth = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
+  gint ubits = GST_VIDEO_FORMAT_INFO_BITS (uinfo);
+  gsize need = (gsize) w * 4 * (ubits / 8);
+  gint a[4];
+
+  if (need > row_size) {
+    row = g_realloc (row, need);
+    row_size = need;
+  }
+  finfo->unpack_func (finfo, GST_VIDEO_PACK_FLAG_TRUNCATE_RANGE, row,
+      f->data, f->info.stride, 0, y, w);
+  for (gint k = 0; k < 4; k++) {
+    if (ubits == 8)
+      a[k] = ((const guint8 *) row)[4 * x + k];
+    else
+      a[k] = ((const guint16 *) row)[4 * x + k] >> (16 - depth);
+  }
+  /* A Y U V or A R G B */
+  v[0] = a[1], v[1] = a[2], v[2] = a[3];
+  if (GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo))
+    v[1] = v[2] = v[0];
 }
 
 /* raw component values at (x, y): r,g,b or y,u,v or gray in v[0] */
@@ -168,7 +214,8 @@ read_pixel (const GstVideoFrame * f, gint x, gint y, gint v[3])
       v[0] = v[1] = v[2] = row_of (f, 0, y)[x];
       break;
     default:
-      g_assert_not_reached ();
+      read_pixel_unpacked (f, x, y, v);
+      break;
   }
 }
 
@@ -179,10 +226,15 @@ ref_rgb (const GstVideoFrame * f, gint x, gint y, gdouble rgb[3])
   const GstVideoInfo *info = &f->info;
   gint v[3];
 
+  /* code values of depth d: limited range 16..235 and 16..240 times
+   * 2^(d - 8), full range 0..2^d - 1 */
+  gint d = GST_VIDEO_INFO_COMP_DEPTH (info, 0);
+  gdouble top = (1 << d) - 1, u = 1 << (d - 8);
+
   read_pixel (f, x, y, v);
   if (!GST_VIDEO_INFO_IS_YUV (info)) {
     for (gint c = 0; c < 3; c++)
-      rgb[c] = v[c] / 255.0;
+      rgb[c] = v[c] / top;
     return;
   }
 
@@ -202,13 +254,13 @@ ref_rgb (const GstVideoFrame * f, gint x, gint y, gdouble rgb[3])
   }
   gdouble yy, pb, pr;
   if (info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255) {
-    yy = v[0] / 255.0;
-    pb = (v[1] - 128) / 255.0;
-    pr = (v[2] - 128) / 255.0;
+    yy = v[0] / top;
+    pb = (v[1] - 128 * u) / top;
+    pr = (v[2] - 128 * u) / top;
   } else {
-    yy = (v[0] - 16) / 219.0;
-    pb = (v[1] - 128) / 224.0;
-    pr = (v[2] - 128) / 224.0;
+    yy = (v[0] - 16 * u) / (219 * u);
+    pb = (v[1] - 128 * u) / (224 * u);
+    pr = (v[2] - 128 * u) / (224 * u);
   }
   gdouble r = yy + 2 * (1 - kr) * pr;
   gdouble b = yy + 2 * (1 - kb) * pb;
@@ -316,7 +368,8 @@ test_orc_vs_c (GRand * rand)
   static const gint outs[] = { 224, 5 };
   gint n_checks = 0;
 
-  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    gdouble max_diff = 0.0;
     for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
       TestFrame tf;
       gint w = sizes[s][0], h = sizes[s][1];
@@ -343,6 +396,8 @@ test_orc_vs_c (GRand * rand)
             if (memcmp (&ua, &ub, sizeof (ua)) != 0)
               FAIL ("%s: used rectangles differ", what);
             compare (what, a, bd, n * n * 3, 1e-5, 1e-5);
+            for (gint i = 0; i < n * n * 3; i++)
+              max_diff = MAX (max_diff, fabs (a[i] - bd[i]));
             n_checks++;
             g_free (what);
             g_free (a);
@@ -351,6 +406,9 @@ test_orc_vs_c (GRand * rand)
           }
       test_frame_clear (&tf);
     }
+    g_print ("orc vs c %-10s max |diff| %.3g\n",
+        gst_video_format_to_string (formats[f]), max_diff);
+  }
   g_print ("orc vs c: %d comparisons\n", n_checks);
 }
 
@@ -414,12 +472,21 @@ fill_uniform (TestFrame * tf, const gint v[3])
     gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (f, k);
     gint cw = GST_VIDEO_FRAME_COMP_WIDTH (f, k);
     gint ch = GST_VIDEO_FRAME_COMP_HEIGHT (f, k);
-    gint val = k < 3 ? v[k] : 255;
+    gint d = GST_VIDEO_FRAME_COMP_DEPTH (f, k);
+    gint val = (k < 3 ? v[k] : 255) << (d - 8);
+    val <<= f->info.finfo->shift[k];
     for (gint y = 0; y < ch; y++) {
-      guint8 *row = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (f, k) +
+      /* P010's V follows U (GStreamer's info says offset 1) */
+      gint off = GST_VIDEO_FRAME_FORMAT (f) == GST_VIDEO_FORMAT_P010_10LE
+          && k == 2 ? 2 : GST_VIDEO_FRAME_COMP_POFFSET (f, k);
+      guint8 *row = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, pl) + off +
           (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (f, pl);
-      for (gint x = 0; x < cw; x++)
-        row[x * ps] = val;
+      for (gint x = 0; x < cw; x++) {
+        if (d > 8)
+          GST_WRITE_UINT16_LE (row + x * ps, val);
+        else
+          row[x * ps] = val;
+      }
     }
   }
 }
@@ -481,12 +548,17 @@ test_uniform (GRand * rand)
           /* letterbox of 97x61: rows outside the centred 141 are black */
           gint dh = m == 2 ? (gint) lround (224.0 * 61 / 97) : n;
           gint dy = (n - dh) / 2;
+          /* full-range code values of d bits: v 2^(d - 8) / (2^d - 1) */
+          gint d = GST_VIDEO_FORMAT_INFO_DEPTH (fi, 0);
+          gdouble rgb[3];
+          for (gint k = 0; k < 3; k++)
+            rgb[k] = yuv || d == 8 ? cases[c].rgb[k] :
+                (gdouble) (cases[c].v[k] << (d - 8)) / ((1 << d) - 1);
           for (gint i = 0; i < n * n; i++) {
             gint y = i / n;
             gboolean pad = y < dy || y >= dy + dh;
             for (gint k = 0; k < 3; k++)
-              want[i * 3 + k] = ((pad ? 0.0 : cases[c].rgb[k]) - mean_tv[k]) /
-                  std_tv[k];
+              want[i * 3 + k] = ((pad ? 0.0 : rgb[k]) - mean_tv[k]) / std_tv[k];
           }
           gchar *what = g_strdup_printf ("uniform %s case %d %s %s",
               gst_video_format_to_string (formats[f]), c, mode_names[m],
