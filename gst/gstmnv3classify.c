@@ -97,6 +97,7 @@
 #include "config.h"
 #endif
 
+#include <dlfcn.h>
 #include <math.h>
 #include <string.h>
 #ifdef __linux__
@@ -186,20 +187,18 @@ enum
   PROP_INFERENCES_REPLACED,
 };
 
-#define VIDEO_FORMATS GST_MNV3_PREPROCESS_FORMATS
-
 static GstStaticPadTemplate gst_mnv3_classify_sink_template =
 GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS))
+    GST_STATIC_CAPS (GST_MNV3_PREPROCESS_CAPS)
     );
 
 static GstStaticPadTemplate gst_mnv3_classify_src_template =
 GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS))
+    GST_STATIC_CAPS (GST_MNV3_PREPROCESS_CAPS)
     );
 
 /* One classification request: the regions of one frame and, once run, their
@@ -468,6 +467,30 @@ gst_mnv3_roi_source_get_type (void)
 
 /* helpers */
 
+/* <build>/models when this plugin is the one in a meson build tree
+ * (<build>/gst/libgstmnv3.so next to <build>/meson-private), else NULL: the
+ * uninstalled plugin finds scripts/get-model's output without any absolute
+ * build path compiled in. */
+static gchar *
+gst_mnv3_classify_build_model_dir (void)
+{
+  Dl_info dl;
+  gchar *gst_dir, *build, *private, *models = NULL;
+
+  if (!dladdr ((gpointer) gst_mnv3_classify_build_model_dir, &dl)
+      || dl.dli_fname == NULL)
+    return NULL;
+  gst_dir = g_path_get_dirname (dl.dli_fname);
+  build = g_path_get_dirname (gst_dir);
+  private = g_build_filename (build, "meson-private", NULL);
+  if (g_file_test (private, G_FILE_TEST_IS_DIR))
+    models = g_build_filename (build, "models", NULL);
+  g_free (private);
+  g_free (build);
+  g_free (gst_dir);
+  return models;
+}
+
 /* Looks for DEFAULT_MODEL_NAME where an installed or freshly built project
  * keeps it. Returns a newly allocated path or NULL; @searched gets the list of
  * folders for the error message. */
@@ -475,6 +498,7 @@ static gchar *
 gst_mnv3_classify_find_default_model (GString * searched)
 {
   const gchar *dirs[3];
+  g_autofree gchar *build_dir = gst_mnv3_classify_build_model_dir ();
   guint i;
 
   dirs[0] = g_getenv ("MNV3_MODEL_DIR");
@@ -483,11 +507,7 @@ gst_mnv3_classify_find_default_model (GString * searched)
 #else
   dirs[1] = NULL;
 #endif
-#ifdef MNV3_BUILD_MODELDIR
-  dirs[2] = MNV3_BUILD_MODELDIR;
-#else
-  dirs[2] = NULL;
-#endif
+  dirs[2] = build_dir;
 
   for (i = 0; i < G_N_ELEMENTS (dirs); i++) {
     gchar *path;
@@ -1712,8 +1732,13 @@ gst_mnv3_classify_set_info (GstVideoFilter * filter, GstCaps * incaps,
   crop_mode = self->crop_mode;
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_mnv3_classify_configure_preprocess (self, in_info, crop_mode))
+  if (!gst_mnv3_classify_configure_preprocess (self, in_info, crop_mode)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("mnv3classify cannot read "
+            "%s video: put videoconvert in front of it", GST_VIDEO_INFO_NAME
+            (in_info)), ("formats read directly: %s",
+            GST_MNV3_PREPROCESS_FORMATS));
     return FALSE;
+  }
 
   /* a result computed on a frame of another size has a stale roi */
   gst_mnv3_classify_worker_discard (self);
@@ -2703,7 +2728,7 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
       "MobileNetV3 classifier", "Filter/Analyzer/Video",
       "Classifies video frames with MobileNetV3 and attaches the labels as "
       "metadata, bus messages and an optional overlay",
-      "mnv3classify developers <mnv3classify@example.invalid>");
+      "mnv3classify developers");
 
   gst_element_class_add_static_pad_template (element_class,
       &gst_mnv3_classify_sink_template);

@@ -47,6 +47,19 @@ typedef enum {
     "Y42B, Y444, Y41B, NV16, NV24, YVYU, v308, IYU2, AYUV, GBR" \
     GST_MNV3_PREPROCESS_FORMATS_16 " }"
 
+/**
+ * GST_MNV3_PREPROCESS_CAPS:
+ *
+ * The element's pad caps: the formats it reads first, then any other raw
+ * video, so that an unreadable format reaches set_info and fails there with
+ * an error naming the element and the format (instead of a bare
+ * not-negotiated from upstream). Negotiation still prefers the first
+ * structure: upstream gets an unreadable format only when it offers nothing
+ * else.
+ */
+#define GST_MNV3_PREPROCESS_CAPS \
+    GST_VIDEO_CAPS_MAKE (GST_MNV3_PREPROCESS_FORMATS) "; video/x-raw"
+
 typedef struct _GstMnv3Preprocess GstMnv3Preprocess;
 
 GstMnv3Preprocess *gst_mnv3_preprocess_new      (void);

@@ -17,11 +17,15 @@
  *    format, converted to RGB with the textbook BT.601/BT.709 matrix and
  *    range, then averaged over the exact area each output pixel covers.
  * 3. Uniform colours give the expected normalized constant.
+ * 4. A GstVideoMeta whose strides do not fit the buffer is refused without
+ *    reading past it (issue 16 item 13): the buffer ends at a PROT_NONE page.
  * Run once normally and once with ORC_CODE=backup (meson does both).
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -630,6 +634,86 @@ test_misc (GRand * rand)
   g_free (out);
 }
 
+/* A buffer of @size bytes that ends where an inaccessible page begins, so
+ * that any read past it faults. */
+static guint8 *
+guarded_alloc (gsize size, gpointer * base, gsize * len)
+{
+  gsize pg = sysconf (_SC_PAGESIZE);
+  gsize n = (size + pg - 1) / pg + 1;
+  guint8 *b = mmap (NULL, n * pg, PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+  g_assert (b != MAP_FAILED);
+  g_assert (mprotect (b + (n - 1) * pg, pg, PROT_NONE) == 0);
+  *base = b;
+  *len = n * pg;
+  memset (b, 0x80, (n - 1) * pg);
+  return b + (n - 1) * pg - size;
+}
+
+static void
+test_video_meta_bounds (void)
+{
+  const gint w = 64, h = 48, n = 16;
+  static const GstVideoFormat fmts[] = { GST_VIDEO_FORMAT_NV12,
+    GST_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_I420_10LE
+  };
+  gfloat *out = g_new (gfloat, n * n * 3);
+  gint n_checks = 0;
+
+  for (guint f = 0; f < G_N_ELEMENTS (fmts); f++)
+    for (gint c = 0; c < 4; c++) {
+      GstVideoInfo info;
+      GstVideoFrame frame;
+      gpointer base;
+      gsize len;
+      gsize offset[GST_VIDEO_MAX_PLANES];
+      gint stride[GST_VIDEO_MAX_PLANES];
+      const gchar *fmt = gst_video_format_to_string (fmts[f]);
+
+      gst_video_info_set_format (&info, fmts[f], w, h);
+      guint8 *data = guarded_alloc (info.size, &base, &len);
+      GstBuffer *buf = gst_buffer_new_wrapped_full (0, data, info.size, 0,
+          info.size, NULL, NULL);
+      for (guint p = 0; p < GST_VIDEO_INFO_N_PLANES (&info); p++) {
+        offset[p] = info.offset[p];
+        stride[p] = info.stride[p];
+      }
+      /* 0: the true layout (read up to the last byte, accepted);
+       * 1: the first plane's stride doubled; 2: the last plane's stride
+       * one byte too large; 3: a negative stride from the first row */
+      guint last = GST_VIDEO_INFO_N_PLANES (&info) - 1;
+      if (c == 1)
+        stride[0] *= 2;
+      else if (c == 2)
+        stride[last] += 1;
+      else if (c == 3)
+        stride[0] = -stride[0];
+      gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE, fmts[f],
+          w, h, GST_VIDEO_INFO_N_PLANES (&info), offset, stride);
+      g_assert (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+      for (gint orc = 0; orc < 2; orc++) {
+        GstMnv3Preprocess *pp = gst_mnv3_preprocess_new ();
+        g_assert (gst_mnv3_preprocess_set_info (pp, &info, n, mean_tv, std_tv,
+                GST_MNV3_CROP_STRETCH, orc));
+        gboolean ok = gst_mnv3_preprocess_run (pp, &frame, NULL, out, NULL);
+        if (ok != (c == 0))
+          FAIL ("video meta %s case %d %s: run returned %d", fmt, c,
+              orc ? "orc" : "c", ok);
+        if (!ok && fabs (out[0] - (0 - mean_tv[0]) / std_tv[0]) > 1e-6)
+          FAIL ("video meta %s case %d: refused frame not black", fmt, c);
+        gst_mnv3_preprocess_free (pp);
+        n_checks++;
+      }
+      gst_video_frame_unmap (&frame);
+      gst_buffer_unref (buf);
+      munmap (base, len);
+    }
+  g_free (out);
+  g_print ("video meta bounds: %d checks\n", n_checks);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -644,6 +728,7 @@ main (int argc, char **argv)
   rand = g_rand_new_with_seed (seed);
 
   test_misc (rand);
+  test_video_meta_bounds ();
   test_uniform (rand);
   test_vs_reference (rand);
   test_orc_vs_c (rand);
