@@ -174,21 +174,18 @@ enum
   PROP_INFERENCES_REPLACED,
 };
 
-#define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
-    "ABGR, I420, YV12, NV12, NV21, YUY2, UYVY, GRAY8 }"
-
 static GstStaticPadTemplate gst_mnv3_classify_sink_template =
 GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS))
+    GST_STATIC_CAPS (GST_MNV3_PREPROCESS_CAPS)
     );
 
 static GstStaticPadTemplate gst_mnv3_classify_src_template =
 GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS))
+    GST_STATIC_CAPS (GST_MNV3_PREPROCESS_CAPS)
     );
 
 struct _GstMnv3Classify
@@ -787,8 +784,13 @@ gst_mnv3_classify_set_info (GstVideoFilter * filter, GstCaps * incaps,
   crop_mode = self->crop_mode;
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_mnv3_classify_configure_preprocess (self, in_info, crop_mode))
+  if (!gst_mnv3_classify_configure_preprocess (self, in_info, crop_mode)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("mnv3classify cannot read "
+            "%s video: put videoconvert in front of it", GST_VIDEO_INFO_NAME
+            (in_info)), ("formats read directly: %s",
+            GST_MNV3_PREPROCESS_FORMATS));
     return FALSE;
+  }
 
   /* a result computed on a frame of another size has a stale roi */
   gst_mnv3_worker_discard (self->worker);
@@ -1636,7 +1638,7 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
       "MobileNetV3 classifier", "Filter/Analyzer/Video",
       "Classifies video frames with MobileNetV3 and attaches the labels as "
       "metadata, bus messages and an optional overlay",
-      "mnv3classify developers <mnv3classify@example.invalid>");
+      "mnv3classify developers");
 
   gst_element_class_add_static_pad_template (element_class,
       &gst_mnv3_classify_sink_template);

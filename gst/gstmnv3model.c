@@ -10,12 +10,38 @@
 #include "config.h"
 #endif
 
+#include <dlfcn.h>
+
 #include "gstmnv3model.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mnv3_model_debug);
 #define GST_CAT_DEFAULT gst_mnv3_model_debug
 
 #define DEFAULT_MODEL_NAME "mnv3-default.safetensors"
+
+/* <build>/models when this plugin is the one in a meson build tree
+ * (<build>/gst/libgstmnv3.so next to <build>/meson-private), else NULL: the
+ * uninstalled plugin finds scripts/get-model's output without any absolute
+ * build path compiled in. */
+static gchar *
+gst_mnv3_model_build_dir (void)
+{
+  Dl_info dl;
+  gchar *gst_dir, *build, *private, *models = NULL;
+
+  if (!dladdr ((gpointer) gst_mnv3_model_build_dir, &dl)
+      || dl.dli_fname == NULL)
+    return NULL;
+  gst_dir = g_path_get_dirname (dl.dli_fname);
+  build = g_path_get_dirname (gst_dir);
+  private = g_build_filename (build, "meson-private", NULL);
+  if (g_file_test (private, G_FILE_TEST_IS_DIR))
+    models = g_build_filename (build, "models", NULL);
+  g_free (private);
+  g_free (build);
+  g_free (gst_dir);
+  return models;
+}
 
 /* Looks for DEFAULT_MODEL_NAME where an installed or freshly built project
  * keeps it. Returns a newly allocated path or NULL; @searched gets the list of
@@ -24,6 +50,7 @@ static gchar *
 gst_mnv3_model_find_default (GString * searched)
 {
   const gchar *dirs[3];
+  g_autofree gchar *build_dir = gst_mnv3_model_build_dir ();
   guint i;
 
   dirs[0] = g_getenv ("MNV3_MODEL_DIR");
@@ -32,11 +59,7 @@ gst_mnv3_model_find_default (GString * searched)
 #else
   dirs[1] = NULL;
 #endif
-#ifdef MNV3_BUILD_MODELDIR
-  dirs[2] = MNV3_BUILD_MODELDIR;
-#else
-  dirs[2] = NULL;
-#endif
+  dirs[2] = build_dir;
 
   for (i = 0; i < G_N_ELEMENTS (dirs); i++) {
     gchar *path;
@@ -52,7 +75,6 @@ gst_mnv3_model_find_default (GString * searched)
   }
   return NULL;
 }
-
 
 /* The model to load: model-file, else the default model. NULL when there is
  * none (an ERROR is posted). */

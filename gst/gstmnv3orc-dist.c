@@ -88,6 +88,13 @@ void mnv3_orc_add2_u8_u16 (orc_uint16 * ORC_RESTRICT d1, const orc_uint8 * ORC_R
 void mnv3_orc_add_u8_u16 (orc_uint16 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, int n);
 void mnv3_orc_accum_u16_f32 (float * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, float p1, int n);
 void mnv3_orc_accum_split_u16_u8_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint16 * ORC_RESTRICT s1, const orc_uint8 * ORC_RESTRICT s2, float p1, float p2, float p3, int n);
+void mnv3_orc_accum_first_u16_f32 (float * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_split_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint16 * ORC_RESTRICT s1, float p1, float p2, int n);
+void mnv3_orc_sum2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n);
+void mnv3_orc_add2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n);
+void mnv3_orc_add_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, int n);
+void mnv3_orc_accum_u32_f32 (float * ORC_RESTRICT d1, const orc_uint32 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_split_u32_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint32 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, float p1, float p2, float p3, int n);
 
 
 /* begin Orc C target preamble */
@@ -1545,6 +1552,1234 @@ mnv3_orc_accum_split_u16_u8_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d
       orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_T4, ORC_VAR_D1);
       orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1);
       orc_program_append_2 (p, "mulf", 0, ORC_VAR_D2, ORC_VAR_T3, ORC_VAR_P3, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_D2] = d2;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  ex->arrays[ORC_VAR_S2] = (void *)s2;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p2;
+    ex->params[ORC_VAR_P2] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p3;
+    ex->params[ORC_VAR_P3] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_accum_first_u16_f32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_accum_first_u16_f32 (float * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, float p1, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  orc_union16 var33;
+  orc_union32 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_union16 *)s1;
+
+    /* 3: loadpl */
+    var34.f = p1;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var33 = ptr4[i];
+    /* 1: convuwl */
+    var36.i = (orc_uint16)var33.i;
+    /* 2: convlf */
+    var37.f = var36.i;
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var34.i);
+       _dest1.f = _src1.f * _src2.f;
+       var35.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 5: storel */
+    ptr0[i] = var35;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_accum_first_u16_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  orc_union16 var33;
+  orc_union32 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_union16 *)ex->arrays[4];
+
+    /* 3: loadpl */
+    var34.i = ex->params[24];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var33 = ptr4[i];
+    /* 1: convuwl */
+    var36.i = (orc_uint16)var33.i;
+    /* 2: convlf */
+    var37.f = var36.i;
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var34.i);
+       _dest1.f = _src1.f * _src2.f;
+       var35.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 5: storel */
+    ptr0[i] = var35;
+  }
+
+}
+
+void
+mnv3_orc_accum_first_u16_f32 (float * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, float p1, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 28, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 99, 99, 117, 
+        109, 95, 102, 105, 114, 115, 116, 95, 117, 49, 54, 95, 102, 51, 50, 11, 
+        4, 4, 12, 2, 2, 17, 4, 20, 4, 154, 32, 4, 211, 32, 32, 202, 
+        0, 32, 24, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_first_u16_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_accum_first_u16_f32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_first_u16_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 2, "s1");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_temporary (p, 4, "t1");
+
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_P1, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_accum_split_u16_f32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_accum_split_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint16 * ORC_RESTRICT s1, float p1, float p2, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  orc_union16 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr1 = (orc_union32 *)d2;
+  ptr4 = (orc_union16 *)s1;
+
+    /* 3: loadpl */
+    var35.f = p1;
+    /* 8: loadpl */
+    var38.f = p2;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var34 = ptr4[i];
+    /* 1: convuwl */
+    var40.i = (orc_uint16)var34.i;
+    /* 2: convlf */
+    var41.f = var40.i;
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var41.i);
+       _src2.i = ORC_DENORMAL(var35.i);
+       _dest1.f = _src1.f * _src2.f;
+       var42.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 5: loadl */
+    var36 = ptr0[i];
+    /* 6: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var36.i);
+       _src2.i = ORC_DENORMAL(var42.i);
+       _dest1.f = _src1.f + _src2.f;
+       var37.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 7: storel */
+    ptr0[i] = var37;
+    /* 9: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var41.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f * _src2.f;
+       var39.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 10: storel */
+    ptr1[i] = var39;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_accum_split_u16_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  orc_union16 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr1 = (orc_union32 *)ex->arrays[1];
+  ptr4 = (orc_union16 *)ex->arrays[4];
+
+    /* 3: loadpl */
+    var35.i = ex->params[24];
+    /* 8: loadpl */
+    var38.i = ex->params[25];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var34 = ptr4[i];
+    /* 1: convuwl */
+    var40.i = (orc_uint16)var34.i;
+    /* 2: convlf */
+    var41.f = var40.i;
+    /* 4: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var41.i);
+       _src2.i = ORC_DENORMAL(var35.i);
+       _dest1.f = _src1.f * _src2.f;
+       var42.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 5: loadl */
+    var36 = ptr0[i];
+    /* 6: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var36.i);
+       _src2.i = ORC_DENORMAL(var42.i);
+       _dest1.f = _src1.f + _src2.f;
+       var37.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 7: storel */
+    ptr0[i] = var37;
+    /* 9: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var41.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f * _src2.f;
+       var39.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 10: storel */
+    ptr1[i] = var39;
+  }
+
+}
+
+void
+mnv3_orc_accum_split_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint16 * ORC_RESTRICT s1, float p1, float p2, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 28, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 99, 99, 117, 
+        109, 95, 115, 112, 108, 105, 116, 95, 117, 49, 54, 95, 102, 51, 50, 11, 
+        4, 4, 11, 4, 4, 12, 2, 2, 17, 4, 17, 4, 20, 4, 20, 4, 
+        154, 32, 4, 211, 32, 32, 202, 33, 32, 24, 200, 0, 0, 33, 202, 1, 
+        32, 25, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_split_u16_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_accum_split_u16_f32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_split_u16_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_destination (p, 4, "d2");
+      orc_program_add_source (p, 2, "s1");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_parameter_float (p, 4, "p2");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T2, ORC_VAR_T1, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_D2, ORC_VAR_T1, ORC_VAR_P2, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_D2] = d2;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+  {
+    orc_union32 tmp;
+    tmp.f = p2;
+    ex->params[ORC_VAR_P2] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_sum2_u16_u32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_sum2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  const orc_union16 * ORC_RESTRICT ptr5;
+  orc_union16 var34;
+  orc_union16 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_union16 *)s1;
+  ptr5 = (orc_union16 *)s2;
+
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var34 = ptr4[i];
+    /* 1: convuwl */
+    var37.i = (orc_uint16)var34.i;
+    /* 2: loadw */
+    var35 = ptr5[i];
+    /* 3: convuwl */
+    var38.i = (orc_uint16)var35.i;
+    /* 4: addl */
+    var36.i = ((orc_uint32)var37.i) + ((orc_uint32)var38.i);
+    /* 5: storel */
+    ptr0[i] = var36;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_sum2_u16_u32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  const orc_union16 * ORC_RESTRICT ptr5;
+  orc_union16 var34;
+  orc_union16 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_union16 *)ex->arrays[4];
+  ptr5 = (orc_union16 *)ex->arrays[5];
+
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var34 = ptr4[i];
+    /* 1: convuwl */
+    var37.i = (orc_uint16)var34.i;
+    /* 2: loadw */
+    var35 = ptr5[i];
+    /* 3: convuwl */
+    var38.i = (orc_uint16)var35.i;
+    /* 4: addl */
+    var36.i = ((orc_uint32)var37.i) + ((orc_uint32)var38.i);
+    /* 5: storel */
+    ptr0[i] = var36;
+  }
+
+}
+
+void
+mnv3_orc_sum2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 21, 109, 110, 118, 51, 95, 111, 114, 99, 95, 115, 117, 109, 50, 
+        95, 117, 49, 54, 95, 117, 51, 50, 11, 4, 4, 12, 2, 2, 12, 2, 
+        2, 20, 4, 20, 4, 154, 32, 4, 154, 33, 5, 103, 0, 32, 33, 2, 
+        0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_sum2_u16_u32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_sum2_u16_u32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_sum2_u16_u32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 2, "s1");
+      orc_program_add_source (p, 2, "s2");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T2, ORC_VAR_S2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addl", 0, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_T2, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  ex->arrays[ORC_VAR_S2] = (void *)s2;
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_add2_u16_u32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_add2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  const orc_union16 * ORC_RESTRICT ptr5;
+  orc_union16 var34;
+  orc_union16 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_union16 *)s1;
+  ptr5 = (orc_union16 *)s2;
+
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var34 = ptr4[i];
+    /* 1: convuwl */
+    var38.i = (orc_uint16)var34.i;
+    /* 2: loadw */
+    var35 = ptr5[i];
+    /* 3: convuwl */
+    var39.i = (orc_uint16)var35.i;
+    /* 4: addl */
+    var40.i = ((orc_uint32)var38.i) + ((orc_uint32)var39.i);
+    /* 5: loadl */
+    var36 = ptr0[i];
+    /* 6: addl */
+    var37.i = ((orc_uint32)var36.i) + ((orc_uint32)var40.i);
+    /* 7: storel */
+    ptr0[i] = var37;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_add2_u16_u32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  const orc_union16 * ORC_RESTRICT ptr5;
+  orc_union16 var34;
+  orc_union16 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_union16 *)ex->arrays[4];
+  ptr5 = (orc_union16 *)ex->arrays[5];
+
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var34 = ptr4[i];
+    /* 1: convuwl */
+    var38.i = (orc_uint16)var34.i;
+    /* 2: loadw */
+    var35 = ptr5[i];
+    /* 3: convuwl */
+    var39.i = (orc_uint16)var35.i;
+    /* 4: addl */
+    var40.i = ((orc_uint32)var38.i) + ((orc_uint32)var39.i);
+    /* 5: loadl */
+    var36 = ptr0[i];
+    /* 6: addl */
+    var37.i = ((orc_uint32)var36.i) + ((orc_uint32)var40.i);
+    /* 7: storel */
+    ptr0[i] = var37;
+  }
+
+}
+
+void
+mnv3_orc_add2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 21, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 100, 100, 50, 
+        95, 117, 49, 54, 95, 117, 51, 50, 11, 4, 4, 12, 2, 2, 12, 2, 
+        2, 20, 4, 20, 4, 154, 32, 4, 154, 33, 5, 103, 32, 32, 33, 103, 
+        0, 0, 32, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_add2_u16_u32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_add2_u16_u32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_add2_u16_u32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 2, "s1");
+      orc_program_add_source (p, 2, "s2");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T2, ORC_VAR_S2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addl", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_T2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addl", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  ex->arrays[ORC_VAR_S2] = (void *)s2;
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_add_u16_u32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_add_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  orc_union16 var33;
+  orc_union32 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_union16 *)s1;
+
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var33 = ptr4[i];
+    /* 1: convuwl */
+    var36.i = (orc_uint16)var33.i;
+    /* 2: loadl */
+    var34 = ptr0[i];
+    /* 3: addl */
+    var35.i = ((orc_uint32)var34.i) + ((orc_uint32)var36.i);
+    /* 4: storel */
+    ptr0[i] = var35;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_add_u16_u32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union16 * ORC_RESTRICT ptr4;
+  orc_union16 var33;
+  orc_union32 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_union16 *)ex->arrays[4];
+
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadw */
+    var33 = ptr4[i];
+    /* 1: convuwl */
+    var36.i = (orc_uint16)var33.i;
+    /* 2: loadl */
+    var34 = ptr0[i];
+    /* 3: addl */
+    var35.i = ((orc_uint32)var34.i) + ((orc_uint32)var36.i);
+    /* 4: storel */
+    ptr0[i] = var35;
+  }
+
+}
+
+void
+mnv3_orc_add_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 20, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 100, 100, 95, 
+        117, 49, 54, 95, 117, 51, 50, 11, 4, 4, 12, 2, 2, 20, 4, 154, 
+        32, 4, 103, 0, 0, 32, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_add_u16_u32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_add_u16_u32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_add_u16_u32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 2, "s1");
+      orc_program_add_temporary (p, 4, "t1");
+
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addl", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_accum_u32_f32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_accum_u32_f32 (float * ORC_RESTRICT d1, const orc_uint32 * ORC_RESTRICT s1, float p1, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  orc_union32 var33;
+  orc_union32 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr4 = (orc_union32 *)s1;
+
+    /* 2: loadpl */
+    var34.f = p1;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var33 = ptr4[i];
+    /* 1: convlf */
+    var37.f = var33.i;
+    /* 3: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var34.i);
+       _dest1.f = _src1.f * _src2.f;
+       var38.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: loadl */
+    var35 = ptr0[i];
+    /* 5: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var35.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f + _src2.f;
+       var36.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: storel */
+    ptr0[i] = var36;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_accum_u32_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  orc_union32 var33;
+  orc_union32 var34;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union32 var37;
+  orc_union32 var38;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr4 = (orc_union32 *)ex->arrays[4];
+
+    /* 2: loadpl */
+    var34.i = ex->params[24];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var33 = ptr4[i];
+    /* 1: convlf */
+    var37.f = var33.i;
+    /* 3: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var37.i);
+       _src2.i = ORC_DENORMAL(var34.i);
+       _dest1.f = _src1.f * _src2.f;
+       var38.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: loadl */
+    var35 = ptr0[i];
+    /* 5: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var35.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f + _src2.f;
+       var36.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 6: storel */
+    ptr0[i] = var36;
+  }
+
+}
+
+void
+mnv3_orc_accum_u32_f32 (float * ORC_RESTRICT d1, const orc_uint32 * ORC_RESTRICT s1, float p1, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 22, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 99, 99, 117, 
+        109, 95, 117, 51, 50, 95, 102, 51, 50, 11, 4, 4, 12, 4, 4, 17, 
+        4, 20, 4, 211, 32, 4, 202, 32, 32, 24, 200, 0, 0, 32, 2, 0, 
+
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_u32_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_accum_u32_f32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_u32_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_source (p, 4, "s1");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_temporary (p, 4, "t1");
+
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1);
+#endif
+
+      orc_program_compile (p);
+      c = orc_program_take_code (p);
+      orc_program_free (p);
+    }
+    p_inited = TRUE;
+    orc_once_mutex_unlock ();
+  }
+  ex->arrays[ORC_VAR_A2] = c;
+  ex->program = 0;
+
+  ex->n = n;
+  ex->arrays[ORC_VAR_D1] = d1;
+  ex->arrays[ORC_VAR_S1] = (void *)s1;
+  {
+    orc_union32 tmp;
+    tmp.f = p1;
+    ex->params[ORC_VAR_P1] = tmp.i;
+  }
+
+  func = c->exec;
+  func (ex);
+}
+#endif
+
+
+/* mnv3_orc_accum_split_u32_u16_f32 */
+#ifdef DISABLE_ORC
+void
+mnv3_orc_accum_split_u32_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint32 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, float p1, float p2, float p3, int n){
+  int i;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union16 * ORC_RESTRICT ptr5;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union16 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+  orc_union32 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+
+  ptr0 = (orc_union32 *)d1;
+  ptr1 = (orc_union32 *)d2;
+  ptr4 = (orc_union32 *)s1;
+  ptr5 = (orc_union16 *)s2;
+
+    /* 2: loadpl */
+    var36.f = p1;
+    /* 7: loadpl */
+    var38.f = p2;
+    /* 13: loadpl */
+    var41.f = p3;
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var35 = ptr4[i];
+    /* 1: convlf */
+    var43.f = var35.i;
+    /* 3: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var43.i);
+       _src2.i = ORC_DENORMAL(var36.i);
+       _dest1.f = _src1.f * _src2.f;
+       var44.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: loadw */
+    var37 = ptr5[i];
+    /* 5: convuwl */
+    var45.i = (orc_uint16)var37.i;
+    /* 6: convlf */
+    var46.f = var45.i;
+    /* 8: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var46.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f * _src2.f;
+       var47.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 9: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var44.i);
+       _src2.i = ORC_DENORMAL(var47.i);
+       _dest1.f = _src1.f + _src2.f;
+       var48.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 10: loadl */
+    var39 = ptr0[i];
+    /* 11: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var39.i);
+       _src2.i = ORC_DENORMAL(var48.i);
+       _dest1.f = _src1.f + _src2.f;
+       var40.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 12: storel */
+    ptr0[i] = var40;
+    /* 14: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var46.i);
+       _src2.i = ORC_DENORMAL(var41.i);
+       _dest1.f = _src1.f * _src2.f;
+       var42.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 15: storel */
+    ptr1[i] = var42;
+  }
+
+}
+
+#else
+static void
+_backup_mnv3_orc_accum_split_u32_u16_f32 (OrcExecutor * ORC_RESTRICT ex)
+{
+  int i;
+  int n = ex->n;
+  orc_union32 * ORC_RESTRICT ptr0;
+  orc_union32 * ORC_RESTRICT ptr1;
+  const orc_union32 * ORC_RESTRICT ptr4;
+  const orc_union16 * ORC_RESTRICT ptr5;
+  orc_union32 var35;
+  orc_union32 var36;
+  orc_union16 var37;
+  orc_union32 var38;
+  orc_union32 var39;
+  orc_union32 var40;
+  orc_union32 var41;
+  orc_union32 var42;
+  orc_union32 var43;
+  orc_union32 var44;
+  orc_union32 var45;
+  orc_union32 var46;
+  orc_union32 var47;
+  orc_union32 var48;
+
+  ptr0 = (orc_union32 *)ex->arrays[0];
+  ptr1 = (orc_union32 *)ex->arrays[1];
+  ptr4 = (orc_union32 *)ex->arrays[4];
+  ptr5 = (orc_union16 *)ex->arrays[5];
+
+    /* 2: loadpl */
+    var36.i = ex->params[24];
+    /* 7: loadpl */
+    var38.i = ex->params[25];
+    /* 13: loadpl */
+    var41.i = ex->params[26];
+
+  for (i = 0; i < n; i++) {
+    /* 0: loadl */
+    var35 = ptr4[i];
+    /* 1: convlf */
+    var43.f = var35.i;
+    /* 3: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var43.i);
+       _src2.i = ORC_DENORMAL(var36.i);
+       _dest1.f = _src1.f * _src2.f;
+       var44.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 4: loadw */
+    var37 = ptr5[i];
+    /* 5: convuwl */
+    var45.i = (orc_uint16)var37.i;
+    /* 6: convlf */
+    var46.f = var45.i;
+    /* 8: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var46.i);
+       _src2.i = ORC_DENORMAL(var38.i);
+       _dest1.f = _src1.f * _src2.f;
+       var47.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 9: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var44.i);
+       _src2.i = ORC_DENORMAL(var47.i);
+       _dest1.f = _src1.f + _src2.f;
+       var48.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 10: loadl */
+    var39 = ptr0[i];
+    /* 11: addf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var39.i);
+       _src2.i = ORC_DENORMAL(var48.i);
+       _dest1.f = _src1.f + _src2.f;
+       var40.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 12: storel */
+    ptr0[i] = var40;
+    /* 14: mulf */
+    {
+       orc_union32 _src1;
+       orc_union32 _src2;
+       orc_union32 _dest1;
+       _src1.i = ORC_DENORMAL(var46.i);
+       _src2.i = ORC_DENORMAL(var41.i);
+       _dest1.f = _src1.f * _src2.f;
+       var42.i = ORC_DENORMAL(_dest1.i);
+    }
+    /* 15: storel */
+    ptr1[i] = var42;
+  }
+
+}
+
+void
+mnv3_orc_accum_split_u32_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint32 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, float p1, float p2, float p3, int n)
+{
+  OrcExecutor _ex, *ex = &_ex;
+  static volatile int p_inited = 0;
+  static OrcCode *c = 0;
+  void (*func) (OrcExecutor *);
+
+  if (!p_inited) {
+    orc_once_mutex_lock ();
+    if (!p_inited) {
+      OrcProgram *p;
+
+#if 1
+      static const orc_uint8 bc[] = {
+        1, 9, 32, 109, 110, 118, 51, 95, 111, 114, 99, 95, 97, 99, 99, 117, 
+        109, 95, 115, 112, 108, 105, 116, 95, 117, 51, 50, 95, 117, 49, 54, 95, 
+        102, 51, 50, 11, 4, 4, 11, 4, 4, 12, 4, 4, 12, 2, 2, 17, 
+        4, 17, 4, 17, 4, 20, 4, 20, 4, 20, 4, 211, 32, 4, 202, 32, 
+        32, 24, 154, 33, 5, 211, 33, 33, 202, 34, 33, 25, 200, 32, 32, 34, 
+        200, 0, 0, 32, 202, 1, 33, 26, 2, 0, 
+      };
+      p = orc_program_new_from_static_bytecode (bc);
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_split_u32_u16_f32);
+#else
+      p = orc_program_new ();
+      orc_program_set_name (p, "mnv3_orc_accum_split_u32_u16_f32");
+      orc_program_set_backup_function (p, _backup_mnv3_orc_accum_split_u32_u16_f32);
+      orc_program_add_destination (p, 4, "d1");
+      orc_program_add_destination (p, 4, "d2");
+      orc_program_add_source (p, 4, "s1");
+      orc_program_add_source (p, 2, "s2");
+      orc_program_add_parameter_float (p, 4, "p1");
+      orc_program_add_parameter_float (p, 4, "p2");
+      orc_program_add_parameter_float (p, 4, "p3");
+      orc_program_add_temporary (p, 4, "t1");
+      orc_program_add_temporary (p, 4, "t2");
+      orc_program_add_temporary (p, 4, "t3");
+
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T1, ORC_VAR_S1, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_P1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convuwl", 0, ORC_VAR_T2, ORC_VAR_S2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "convlf", 0, ORC_VAR_T2, ORC_VAR_T2, ORC_VAR_D1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_T3, ORC_VAR_T2, ORC_VAR_P2, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_T1, ORC_VAR_T1, ORC_VAR_T3, ORC_VAR_D1);
+      orc_program_append_2 (p, "addf", 0, ORC_VAR_D1, ORC_VAR_D1, ORC_VAR_T1, ORC_VAR_D1);
+      orc_program_append_2 (p, "mulf", 0, ORC_VAR_D2, ORC_VAR_T2, ORC_VAR_P3, ORC_VAR_D1);
 #endif
 
       orc_program_compile (p);

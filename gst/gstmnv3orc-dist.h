@@ -89,6 +89,13 @@ void mnv3_orc_add2_u8_u16 (orc_uint16 * ORC_RESTRICT d1, const orc_uint8 * ORC_R
 void mnv3_orc_add_u8_u16 (orc_uint16 * ORC_RESTRICT d1, const orc_uint8 * ORC_RESTRICT s1, int n);
 void mnv3_orc_accum_u16_f32 (float * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, float p1, int n);
 void mnv3_orc_accum_split_u16_u8_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint16 * ORC_RESTRICT s1, const orc_uint8 * ORC_RESTRICT s2, float p1, float p2, float p3, int n);
+void mnv3_orc_accum_first_u16_f32 (float * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_split_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint16 * ORC_RESTRICT s1, float p1, float p2, int n);
+void mnv3_orc_sum2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n);
+void mnv3_orc_add2_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, int n);
+void mnv3_orc_add_u16_u32 (orc_uint32 * ORC_RESTRICT d1, const orc_uint16 * ORC_RESTRICT s1, int n);
+void mnv3_orc_accum_u32_f32 (float * ORC_RESTRICT d1, const orc_uint32 * ORC_RESTRICT s1, float p1, int n);
+void mnv3_orc_accum_split_u32_u16_f32 (float * ORC_RESTRICT d1, float * ORC_RESTRICT d2, const orc_uint32 * ORC_RESTRICT s1, const orc_uint16 * ORC_RESTRICT s2, float p1, float p2, float p3, int n);
 
 #ifdef __cplusplus
 }

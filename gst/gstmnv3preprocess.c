@@ -96,6 +96,15 @@ typedef void (*Mnv3AccumSplit) (gfloat * d1, gfloat * d2, const guint8 * s,
     gfloat w1, gfloat w2, gint n);
 typedef void (*Mnv3HPass) (GstMnv3Preprocess * pp, const Mnv3Group * gr,
     const gfloat * acc, gint span0, gint n);
+/* exact integer row sums of the fast path (u8 rows into u16 sums, u16 rows
+ * into u32 sums) */
+typedef void (*Mnv3Sum2) (gpointer sum, const guint8 * s1, const guint8 * s2,
+    gint n);
+typedef void (*Mnv3Add1) (gpointer sum, const guint8 * s, gint n);
+typedef void (*Mnv3AccumSum) (gfloat * d, gconstpointer sum, gfloat w, gint n);
+typedef void (*Mnv3AccumSplitSum) (gfloat * d1, gfloat * d2,
+    gconstpointer sum, const guint8 * s, gfloat wsum, gfloat w1, gfloat w2,
+    gint n);
 
 struct _GstMnv3Preprocess
 {
@@ -110,28 +119,35 @@ struct _GstMnv3Preprocess
   gint n_groups;
   Mnv3Group group[3];
   gint n_planes;
+  gint esize;                   /* bytes per sample: 1, or 2 (16-bit LE) */
+  gint max_sub;                 /* largest log2 subsampling of any axis */
   gint plane_hsub[GST_VIDEO_MAX_PLANES];
-  gint plane_bytes[GST_VIDEO_MAX_PLANES];       /* max bytes of a row */
+  gint plane_bytes[GST_VIDEO_MAX_PLANES];       /* max samples of a row */
 
   /* out_c = a[c][0] * c0 + a[c][1] * c1 + a[c][2] * c2 + b[c], c_k 0..255 */
   gfloat a[3][3];
   gfloat b[3];
   gfloat black[3];
 
-  Mnv3Tab htab[2];              /* by wsub */
-  Mnv3Tab vtab[2];              /* by hsub */
+  Mnv3Tab htab[3];              /* by wsub */
+  Mnv3Tab vtab[3];              /* by hsub */
   GstVideoRectangle tab_src;    /* geometry the tables were built for */
   GstVideoRectangle tab_dst;
   gboolean tab_valid;
 
   gfloat *acc[GST_VIDEO_MAX_PLANES][2];
-  guint16 *sum[GST_VIDEO_MAX_PLANES];   /* 16-bit row sums (fast path) */
+  gpointer sum[GST_VIDEO_MAX_PLANES];   /* integer row sums (fast path) */
   gfloat *hrow[3];
 
   Mnv3AccumFirst accum_first;
   Mnv3Accum accum;
   Mnv3AccumSplit accum_split;
   Mnv3HPass hpass;
+  Mnv3Sum2 sum2;
+  Mnv3Sum2 add2;
+  Mnv3Add1 add1;
+  Mnv3AccumSum accum_sum;
+  Mnv3AccumSplitSum accum_split_sum;
   gboolean int_sums;            /* sum full-weight rows in 16 bits (ORC) */
   const gchar *path;
 };
@@ -167,6 +183,36 @@ gst_mnv3_preprocess_accum_split_c (gfloat * d1, gfloat * d2, const guint8 * s,
   }
 }
 
+/* 16-bit little-endian samples (s need not be aligned) */
+static void
+gst_mnv3_preprocess_accum_first_u16_c (gfloat * d, const guint8 * s, gfloat w,
+    gint n)
+{
+  for (gint i = 0; i < n; i++)
+    d[i] = (gfloat) GST_READ_UINT16_LE (s + 2 * i) * w;
+}
+
+static void
+gst_mnv3_preprocess_accum_u16_c (gfloat * d, const guint8 * s, gfloat w, gint n)
+{
+  for (gint i = 0; i < n; i++) {
+    gfloat t = (gfloat) GST_READ_UINT16_LE (s + 2 * i) * w;
+    d[i] = d[i] + t;
+  }
+}
+
+static void
+gst_mnv3_preprocess_accum_split_u16_c (gfloat * d1, gfloat * d2,
+    const guint8 * s, gfloat w1, gfloat w2, gint n)
+{
+  for (gint i = 0; i < n; i++) {
+    gfloat v = (gfloat) GST_READ_UINT16_LE (s + 2 * i);
+    gfloat t = v * w1;
+    d1[i] = d1[i] + t;
+    d2[i] = v * w2;
+  }
+}
+
 /* ORC wrappers: the generated prototypes use orc_uint8 and restrict. */
 static void
 accum_first_orc (gfloat * d, const guint8 * s, gfloat w, gint n)
@@ -187,18 +233,102 @@ accum_split_orc (gfloat * d1, gfloat * d2, const guint8 * s, gfloat w1,
   mnv3_orc_accum_split_u8_f32 (d1, d2, s, w1, w2, n);
 }
 
+static void
+accum_first_u16_orc (gfloat * d, const guint8 * s, gfloat w, gint n)
+{
+  mnv3_orc_accum_first_u16_f32 (d, (const guint16 *) s, w, n);
+}
+
+static void
+accum_u16_orc (gfloat * d, const guint8 * s, gfloat w, gint n)
+{
+  mnv3_orc_accum_u16_f32 (d, (const guint16 *) s, w, n);
+}
+
+static void
+accum_split_u16_orc (gfloat * d1, gfloat * d2, const guint8 * s, gfloat w1,
+    gfloat w2, gint n)
+{
+  mnv3_orc_accum_split_u16_f32 (d1, d2, (const guint16 *) s, w1, w2, n);
+}
+
+/* integer sums: 8-bit rows into 16 bits */
+static void
+sum2_u8 (gpointer sum, const guint8 * s1, const guint8 * s2, gint n)
+{
+  mnv3_orc_sum2_u8_u16 (sum, s1, s2, n);
+}
+
+static void
+add2_u8 (gpointer sum, const guint8 * s1, const guint8 * s2, gint n)
+{
+  mnv3_orc_add2_u8_u16 (sum, s1, s2, n);
+}
+
+static void
+add1_u8 (gpointer sum, const guint8 * s, gint n)
+{
+  mnv3_orc_add_u8_u16 (sum, s, n);
+}
+
+static void
+accum_sum_u16 (gfloat * d, gconstpointer sum, gfloat w, gint n)
+{
+  mnv3_orc_accum_u16_f32 (d, sum, w, n);
+}
+
+static void
+accum_split_sum_u16 (gfloat * d1, gfloat * d2, gconstpointer sum,
+    const guint8 * s, gfloat wsum, gfloat w1, gfloat w2, gint n)
+{
+  mnv3_orc_accum_split_u16_u8_f32 (d1, d2, sum, s, wsum, w1, w2, n);
+}
+
+/* 16-bit rows into 32 bits */
+static void
+sum2_u16 (gpointer sum, const guint8 * s1, const guint8 * s2, gint n)
+{
+  mnv3_orc_sum2_u16_u32 (sum, (const guint16 *) s1, (const guint16 *) s2, n);
+}
+
+static void
+add2_u16 (gpointer sum, const guint8 * s1, const guint8 * s2, gint n)
+{
+  mnv3_orc_add2_u16_u32 (sum, (const guint16 *) s1, (const guint16 *) s2, n);
+}
+
+static void
+add1_u16 (gpointer sum, const guint8 * s, gint n)
+{
+  mnv3_orc_add_u16_u32 (sum, (const guint16 *) s, n);
+}
+
+static void
+accum_sum_u32 (gfloat * d, gconstpointer sum, gfloat w, gint n)
+{
+  mnv3_orc_accum_u32_f32 (d, sum, w, n);
+}
+
+static void
+accum_split_sum_u32 (gfloat * d1, gfloat * d2, gconstpointer sum,
+    const guint8 * s, gfloat wsum, gfloat w1, gfloat w2, gint n)
+{
+  mnv3_orc_accum_split_u32_u16_f32 (d1, d2, sum, (const guint16 *) s, wsum,
+      w1, w2, n);
+}
+
 /* vpass_int (): a full-weight row left without a partner: onto the 16-bit
  * sum if one is open, else straight into the float row. Returns the new row
  * count of the sum. */
 static inline gint
 vpass_flush (GstMnv3Preprocess * pp, const guint8 * row, gfloat wf, gint len,
-    gfloat * acc, guint16 * sum, gint n16)
+    gfloat * acc, gpointer sum, gint n16)
 {
   if (n16 == 0) {
     pp->accum (acc, row, wf, len);
     return 0;
   }
-  mnv3_orc_add_u8_u16 (sum, row, len);
+  pp->add1 (sum, row, len);
   return n16 + 1;
 }
 
@@ -211,7 +341,7 @@ vpass_flush (GstMnv3Preprocess * pp, const guint8 * row, gfloat wf, gint len,
 static gboolean
 vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
     const guint8 * data, gint stride, gint len, gboolean pre, gint next_first,
-    gfloat next_w, gfloat * acc, gfloat * acc_next, guint16 * sum)
+    gfloat next_w, gfloat * acc, gfloat * acc_next, gpointer sum)
 {
   const gfloat *w = t->w + t->off[oy];
   const gint cnt = t->count[oy], r0 = t->start[oy];
@@ -232,14 +362,15 @@ vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
         continue;
       }
       if (n16 == 0)
-        mnv3_orc_sum2_u8_u16 (sum, pend, s, len);
+        pp->sum2 (sum, pend, s, len);
       else
-        mnv3_orc_add2_u8_u16 (sum, pend, s, len);
+        pp->add2 (sum, pend, s, len);
       pend = NULL;
       n16 += 2;
-      /* 257 * 255 still fits in 16 bits; at most 256 + 1 rows below */
+      /* a sum holds at most 256 rows: 256 * 255 fits in 16 bits, and
+       * 256 * 65535 in 32 bits and, below 2^24, exactly in a float */
       if (n16 >= 256) {
-        mnv3_orc_accum_u16_f32 (acc, sum, wf, len);
+        pp->accum_sum (acc, sum, wf, len);
         n16 = 0;
       }
       continue;
@@ -249,8 +380,7 @@ vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
       pend = NULL;
     }
     if (share && n16 > 0) {
-      mnv3_orc_accum_split_u16_u8_f32 (acc, acc_next, sum, s, wf, w[k],
-          next_w, len);
+      pp->accum_split_sum (acc, acc_next, sum, s, wf, w[k], next_w, len);
       n16 = 0;
     } else if (share) {
       pp->accum_split (acc, acc_next, s, w[k], next_w, len);
@@ -261,7 +391,7 @@ vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
   if (pend != NULL)
     n16 = vpass_flush (pp, pend, wf, len, acc, sum, n16);
   if (n16 > 0)
-    mnv3_orc_accum_u16_f32 (acc, sum, wf, len);
+    pp->accum_sum (acc, sum, wf, len);
   return share;
 }
 
@@ -273,7 +403,7 @@ vpass_int (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy,
 static gboolean
 vpass (GstMnv3Preprocess * pp, const Mnv3Tab * t, gint oy, gint n_out,
     const guint8 * data, gint stride, gint len, gboolean pre, gfloat * acc,
-    gfloat * acc_next, guint16 * sum)
+    gfloat * acc_next, gpointer sum)
 {
   const gint next_first = oy + 1 < n_out ? t->start[oy + 1] : -1;
   const gfloat next_w = oy + 1 < n_out ? t->w[t->off[oy + 1]] : 0.0f;
@@ -430,7 +560,28 @@ gst_mnv3_preprocess_format_supported (GstVideoFormat format)
     case GST_VIDEO_FORMAT_YUY2:
     case GST_VIDEO_FORMAT_UYVY:
     case GST_VIDEO_FORMAT_GRAY8:
+    case GST_VIDEO_FORMAT_Y42B:
+    case GST_VIDEO_FORMAT_Y444:
+    case GST_VIDEO_FORMAT_Y41B:
+    case GST_VIDEO_FORMAT_NV16:
+    case GST_VIDEO_FORMAT_NV24:
+    case GST_VIDEO_FORMAT_YVYU:
+    case GST_VIDEO_FORMAT_v308:
+    case GST_VIDEO_FORMAT_IYU2:
+    case GST_VIDEO_FORMAT_AYUV:
+    case GST_VIDEO_FORMAT_GBR:
       return TRUE;
+      /* 16-bit samples: read as host integers, so little-endian hosts only
+       * (elsewhere videoconvert does it) */
+    case GST_VIDEO_FORMAT_I420_10LE:
+    case GST_VIDEO_FORMAT_I422_10LE:
+    case GST_VIDEO_FORMAT_Y444_10LE:
+    case GST_VIDEO_FORMAT_I420_12LE:
+    case GST_VIDEO_FORMAT_I422_12LE:
+    case GST_VIDEO_FORMAT_Y444_12LE:
+    case GST_VIDEO_FORMAT_P010_10LE:
+    case GST_VIDEO_FORMAT_GRAY16_LE:
+      return G_BYTE_ORDER == G_LITTLE_ENDIAN;
     default:
       return FALSE;
   }
@@ -455,7 +606,7 @@ gst_mnv3_preprocess_new (void)
 static void
 free_buffers (GstMnv3Preprocess * pp)
 {
-  for (gint i = 0; i < 2; i++) {
+  for (gint i = 0; i < 3; i++) {
     tab_clear (&pp->htab[i]);
     tab_clear (&pp->vtab[i]);
   }
@@ -563,15 +714,25 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
   pp->mode = mode;
   pp->n_comps = GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo) ? 1 : 3;
   pp->n_planes = GST_VIDEO_FORMAT_INFO_N_PLANES (finfo);
+  /* every supported format stores all its samples in bytes or all in
+   * 16-bit words; offsets and strides below count samples, not bytes */
+  pp->esize = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0) > 8 ? 2 : 1;
+  pp->max_sub = 0;
+  memset (pp->plane_bytes, 0, sizeof (pp->plane_bytes));
 
   for (gint k = 0; k < pp->n_comps; k++) {
     Mnv3Comp *c = &pp->comp[k];
     c->plane = GST_VIDEO_FORMAT_INFO_PLANE (finfo, k);
-    c->offset = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, k);
-    c->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, k);
+    c->offset = GST_VIDEO_FORMAT_INFO_POFFSET (finfo, k) / pp->esize;
+    c->pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, k) / pp->esize;
     c->wsub = GST_VIDEO_FORMAT_INFO_W_SUB (finfo, k);
     c->hsub = GST_VIDEO_FORMAT_INFO_H_SUB (finfo, k);
-    g_assert (c->wsub <= 1 && c->hsub <= 1);
+    /* GStreamer's P010 info gives V the offset 1 (its unpack function knows
+     * better): the V word follows the U word */
+    if (format == GST_VIDEO_FORMAT_P010_10LE && k == 2)
+      c->offset = pp->comp[1].offset + 1;
+    g_assert (c->wsub <= 2 && c->hsub <= 2);
+    pp->max_sub = MAX (pp->max_sub, MAX (c->wsub, c->hsub));
     pp->plane_hsub[c->plane] = c->hsub;
     /* whole pixel groups (the horizontal windows span them) */
     gint bytes = c->pstride * GST_VIDEO_SUB_SCALE (c->wsub, width);
@@ -604,11 +765,16 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     yuv_matrix (info, m, m0);
   } else if (pp->n_comps == 1) {
     for (gint c = 0; c < 3; c++)
-      m[c][0] = 1.0 / 255.0;
+      m[c][0] = 1.0 / ((1 << GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0)) - 1);
   } else {
     for (gint c = 0; c < 3; c++)
-      m[c][c] = 1.0 / 255.0;
+      m[c][c] = 1.0 / ((1 << GST_VIDEO_FORMAT_INFO_DEPTH (finfo, c)) - 1);
   }
+  /* samples stored in the high bits (P010): the value is the word / 2^shift
+   * (its low bits are zero in valid data) */
+  for (gint c = 0; c < 3; c++)
+    for (gint k = 0; k < pp->n_comps; k++)
+      m[c][k] /= (gdouble) (1 << GST_VIDEO_FORMAT_INFO_SHIFT (finfo, k));
   for (gint c = 0; c < 3; c++) {
     for (gint k = 0; k < 3; k++)
       pp->a[c][k] = (gfloat) (m[c][k] / std[c]);
@@ -617,7 +783,7 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
   }
 
   /* per-caps allocations, sized for any region */
-  for (gint s = 0; s < 2; s++) {
+  for (gint s = 0; s <= pp->max_sub; s++) {
     gint w = GST_VIDEO_SUB_SCALE (s, width);
     gint h = GST_VIDEO_SUB_SCALE (s, height);
     tab_alloc (&pp->htab[s], out_size, w + 3 * out_size + 4);
@@ -627,7 +793,7 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
     /* + 16: the vector pass reads whole 4-float chunks past a window */
     pp->acc[p][0] = g_new0 (gfloat, pp->plane_bytes[p] + 16);
     pp->acc[p][1] = g_new0 (gfloat, pp->plane_bytes[p] + 16);
-    pp->sum[p] = g_new0 (guint16, pp->plane_bytes[p] + 16);
+    pp->sum[p] = g_malloc0 ((pp->plane_bytes[p] + 16) * 2 * pp->esize);
   }
   for (gint c = 0; c < 3; c++)
     pp->hrow[c] = g_new0 (gfloat, out_size);
@@ -643,10 +809,26 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
   pp->tab_valid = FALSE;
 
   pp->use_orc = use_orc;
-  if (use_orc) {
+  if (use_orc && pp->esize == 2) {
+    pp->accum_first = accum_first_u16_orc;
+    pp->accum = accum_u16_orc;
+    pp->accum_split = accum_split_u16_orc;
+    pp->sum2 = sum2_u16;
+    pp->add2 = add2_u16;
+    pp->add1 = add1_u16;
+    pp->accum_sum = accum_sum_u32;
+    pp->accum_split_sum = accum_split_sum_u32;
+  } else if (use_orc) {
     pp->accum_first = accum_first_orc;
     pp->accum = accum_orc;
     pp->accum_split = accum_split_orc;
+    pp->sum2 = sum2_u8;
+    pp->add2 = add2_u8;
+    pp->add1 = add1_u8;
+    pp->accum_sum = accum_sum_u16;
+    pp->accum_split_sum = accum_split_sum_u16;
+  }
+  if (use_orc) {
     pp->hpass = hpass_vec;
     pp->int_sums = TRUE;
 #ifdef HAVE_ORC
@@ -654,6 +836,13 @@ gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
 #else
     pp->path = "orc-backup";
 #endif
+  } else if (pp->esize == 2) {
+    pp->accum_first = gst_mnv3_preprocess_accum_first_u16_c;
+    pp->accum = gst_mnv3_preprocess_accum_u16_c;
+    pp->accum_split = gst_mnv3_preprocess_accum_split_u16_c;
+    pp->hpass = gst_mnv3_preprocess_hpass_c;
+    pp->int_sums = FALSE;
+    pp->path = "c";
   } else {
     pp->accum_first = gst_mnv3_preprocess_accum_first_c;
     pp->accum = gst_mnv3_preprocess_accum_c;
@@ -977,7 +1166,37 @@ compute_geometry (GstMnv3Preprocess * pp, const GstVideoRectangle * r,
   }
 }
 
-void
+/* Whether every row of every plane, as the frame's strides and plane
+ * pointers describe them, lies inside the memory the frame mapped. A
+ * GstVideoMeta is taken as it comes (gst_video_frame_map () checks the size
+ * only without one), so a stride or offset that does not fit its buffer
+ * would make us read past the mapping (issue 16). */
+static gboolean
+frame_fits (GstMnv3Preprocess * pp, const GstVideoFrame * frame)
+{
+  const gint height = GST_VIDEO_INFO_HEIGHT (&pp->info);
+
+  for (gint p = 0; p < pp->n_planes; p++) {
+    const GstMapInfo *map = frame->meta ? &frame->map[p] : &frame->map[0];
+    const guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
+    gint64 stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
+    gint64 rows = GST_VIDEO_SUB_SCALE (pp->plane_hsub[p], height);
+    gint64 row_bytes = (gint64) pp->plane_bytes[p] * pp->esize;
+    gint64 lo, hi, start;
+
+    if (map->data == NULL || data == NULL || data < map->data)
+      return FALSE;
+    start = data - map->data;
+    lo = start + (stride < 0 ? (rows - 1) * stride : 0);
+    hi = start + (stride > 0 ? (rows - 1) * stride : 0) + row_bytes;
+    if (lo < 0 || hi > (gint64) map->size
+        || (rows > 1 && ABS (stride) < row_bytes))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
     const GstVideoRectangle * region, gfloat * out, GstVideoRectangle * used)
 {
@@ -987,18 +1206,30 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
   gboolean pre[GST_VIDEO_MAX_PLANES];
   gint cur[GST_VIDEO_MAX_PLANES];
 
-  g_return_if_fail (pp != NULL && pp->configured);
-  g_return_if_fail (frame != NULL && out != NULL);
-  g_return_if_fail (GST_VIDEO_FRAME_FORMAT (frame) ==
-      GST_VIDEO_INFO_FORMAT (&pp->info));
-  g_return_if_fail (GST_VIDEO_FRAME_WIDTH (frame) ==
-      GST_VIDEO_INFO_WIDTH (&pp->info));
-  g_return_if_fail (GST_VIDEO_FRAME_HEIGHT (frame) ==
-      GST_VIDEO_INFO_HEIGHT (&pp->info));
+  g_return_val_if_fail (pp != NULL && pp->configured, FALSE);
+  g_return_val_if_fail (frame != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (GST_VIDEO_FRAME_FORMAT (frame) ==
+      GST_VIDEO_INFO_FORMAT (&pp->info), FALSE);
+  g_return_val_if_fail (GST_VIDEO_FRAME_WIDTH (frame) ==
+      GST_VIDEO_INFO_WIDTH (&pp->info), FALSE);
+  g_return_val_if_fail (GST_VIDEO_FRAME_HEIGHT (frame) ==
+      GST_VIDEO_INFO_HEIGHT (&pp->info), FALSE);
 
   width = GST_VIDEO_INFO_WIDTH (&pp->info);
   height = GST_VIDEO_INFO_HEIGHT (&pp->info);
   n = pp->out_size;
+
+  if (G_UNLIKELY (!frame_fits (pp, frame))) {
+    GST_WARNING ("%s %dx%d frame: a plane's offset or stride does not fit "
+        "the buffer's memory; input left black",
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&pp->info)),
+        width, height);
+    for (gint y = 0; y < n; y++)
+      fill_black (pp, out, y, 0, n);
+    if (used)
+      used->x = used->y = used->w = used->h = 0;
+    return FALSE;
+  }
 
   /* clamp the region to the frame */
   if (region) {
@@ -1020,7 +1251,7 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
       fill_black (pp, out, y, 0, n);
     if (used)
       used->x = used->y = used->w = used->h = 0;
-    return;
+    return TRUE;
   }
 
   compute_geometry (pp, &r, &src, &dst);
@@ -1029,7 +1260,7 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
 
   if (!pp->tab_valid || memcmp (&src, &pp->tab_src, sizeof (src)) != 0 ||
       memcmp (&dst, &pp->tab_dst, sizeof (dst)) != 0) {
-    for (gint s = 0; s < 2; s++) {
+    for (gint s = 0; s <= pp->max_sub; s++) {
       gdouble f = 1.0 / (1 << s);
       tab_build_fixed (&pp->htab[s], src.x * f, (src.x + src.w) * f, dst.w,
           GST_VIDEO_SUB_SCALE (s, width));
@@ -1070,7 +1301,8 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
       const guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
 
       pre[p] = vpass (pp, &pp->vtab[pp->plane_hsub[p]], oy, dst.h,
-          data + span0[p], GST_VIDEO_FRAME_PLANE_STRIDE (frame, p),
+          data + (gsize) span0[p] * pp->esize,
+          GST_VIDEO_FRAME_PLANE_STRIDE (frame, p),
           span1[p] - span0[p], pre[p], pp->acc[p][cur[p]],
           pp->acc[p][cur[p] ^ 1], pp->sum[p]);
     }
@@ -1111,4 +1343,5 @@ gst_mnv3_preprocess_run (GstMnv3Preprocess * pp, const GstVideoFrame * frame,
       }
     }
   }
+  return TRUE;
 }

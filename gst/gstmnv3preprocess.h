@@ -28,6 +28,38 @@ typedef enum {
   GST_MNV3_CROP_LETTERBOX
 } GstMnv3CropMode;
 
+/**
+ * GST_MNV3_PREPROCESS_FORMATS:
+ *
+ * The raw video formats gst_mnv3_preprocess_run() reads directly, as a caps
+ * format list (the element's pad templates use it; the test list in
+ * tests/preprocess/test-formats.h names the same formats). The 16-bit ones
+ * are read on little-endian hosts only.
+ */
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+#define GST_MNV3_PREPROCESS_FORMATS_16 ", I420_10LE, I422_10LE, Y444_10LE, " \
+    "I420_12LE, I422_12LE, Y444_12LE, P010_10LE, GRAY16_LE"
+#else
+#define GST_MNV3_PREPROCESS_FORMATS_16 ""
+#endif
+#define GST_MNV3_PREPROCESS_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, " \
+    "RGBA, BGRA, ARGB, ABGR, I420, YV12, NV12, NV21, YUY2, UYVY, GRAY8, " \
+    "Y42B, Y444, Y41B, NV16, NV24, YVYU, v308, IYU2, AYUV, GBR" \
+    GST_MNV3_PREPROCESS_FORMATS_16 " }"
+
+/**
+ * GST_MNV3_PREPROCESS_CAPS:
+ *
+ * The element's pad caps: the formats it reads first, then any other raw
+ * video, so that an unreadable format reaches set_info and fails there with
+ * an error naming the element and the format (instead of a bare
+ * not-negotiated from upstream). Negotiation still prefers the first
+ * structure: upstream gets an unreadable format only when it offers nothing
+ * else.
+ */
+#define GST_MNV3_PREPROCESS_CAPS \
+    GST_VIDEO_CAPS_MAKE (GST_MNV3_PREPROCESS_FORMATS) "; video/x-raw"
+
 typedef struct _GstMnv3Preprocess GstMnv3Preprocess;
 
 GstMnv3Preprocess *gst_mnv3_preprocess_new      (void);
@@ -41,7 +73,7 @@ gboolean           gst_mnv3_preprocess_set_info (GstMnv3Preprocess * pp,
                                                  GstMnv3CropMode mode,
                                                  gboolean use_orc);
 
-void               gst_mnv3_preprocess_run      (GstMnv3Preprocess * pp,
+gboolean           gst_mnv3_preprocess_run      (GstMnv3Preprocess * pp,
                                                  const GstVideoFrame * frame,
                                                  const GstVideoRectangle * region,
                                                  gfloat * out,

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef HAVE_GDK_PIXBUF
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#endif
 #include "mnv3.h"
 
 static int
@@ -18,8 +21,8 @@ usage (void)
       "       mnv3 classify MODEL INPUT [--top-k N] [--logits] [--threads N]"
       " [--kernels ref|avx2|avx512]\n"
       "         [--float-activations]\n"
-      "         INPUT: .ppm/.pgm (any size, resized whole), .rgb (raw "
-      "input_size^2 x 3 bytes)\n"
+      "         INPUT: .ppm/.pgm, .png/.jpg (any size, resized whole), .rgb "
+      "(raw input_size^2 x 3 bytes)\n"
       "         or .f32 (normalized NHWC floats, one or more inputs)\n"
       "       mnv3 bench MODEL [--threads N] [--runs N] [--warmup N]"
       " [--kernels K] [--profile]\n"
@@ -137,6 +140,91 @@ print_result (const Mnv3ModelInfo * info, const float *logits,
   g_free (idx);
 }
 
+/* Photos the CLI decodes with gdk-pixbuf (the CLI only: libmnv3 stays free
+ * of image libraries). */
+static gboolean
+is_photo (const char *path)
+{
+  static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".bmp", ".gif",
+    ".tif", ".tiff", ".webp"
+  };
+  gchar *lower = g_ascii_strdown (path, -1);
+  gboolean yes = FALSE;
+
+  for (size_t i = 0; i < G_N_ELEMENTS (ext); i++)
+    yes |= g_str_has_suffix (lower, ext[i]);
+  g_free (lower);
+  return yes;
+}
+
+/* Largest photo decoded: 2^28 pixels (16384 x 16384), checked from the
+ * header before the pixels are allocated. */
+#define MAX_PHOTO_PIXELS (1 << 28)
+
+/* The photo as packed RGB bytes (alpha dropped, EXIF orientation applied),
+ * or NULL with @error set. */
+static guint8 *
+load_photo (const char *path, int *width, int *height, GError ** error)
+{
+#ifdef HAVE_GDK_PIXBUF
+  GdkPixbuf *pb, *rot;
+  int w, h, n, stride;
+  guint8 *rgb;
+  const guint8 *px;
+
+  if (!gdk_pixbuf_get_file_info (path, &w, &h)) {
+    if (!g_file_test (path, G_FILE_TEST_EXISTS))
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no such file",
+          path);
+    else
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+          "%s: not an image gdk-pixbuf can read", path);
+    return NULL;
+  }
+  if (w <= 0 || h <= 0 || (gint64) w * h > MAX_PHOTO_PIXELS) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "%s: %dx%d pixels, more than the %d the CLI decodes", path, w, h,
+        MAX_PHOTO_PIXELS);
+    return NULL;
+  }
+  pb = gdk_pixbuf_new_from_file (path, error);
+  if (pb == NULL)
+    return NULL;
+  rot = gdk_pixbuf_apply_embedded_orientation (pb);
+  g_object_unref (pb);
+  if (rot == NULL) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "%s: cannot orient the image", path);
+    return NULL;
+  }
+  w = gdk_pixbuf_get_width (rot);
+  h = gdk_pixbuf_get_height (rot);
+  n = gdk_pixbuf_get_n_channels (rot);
+  stride = gdk_pixbuf_get_rowstride (rot);
+  px = gdk_pixbuf_read_pixels (rot);
+  if (gdk_pixbuf_get_colorspace (rot) != GDK_COLORSPACE_RGB
+      || gdk_pixbuf_get_bits_per_sample (rot) != 8 || n < 3) {
+    g_object_unref (rot);
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "%s: not an 8-bit RGB image", path);
+    return NULL;
+  }
+  rgb = g_malloc ((gsize) w * h * 3);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      memcpy (rgb + ((gsize) y * w + x) * 3, px + (gsize) y * stride + x * n,
+          3);
+  g_object_unref (rot);
+  *width = w;
+  *height = h;
+  return rgb;
+#else
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+      "%s: this mnv3 was built without gdk-pixbuf; use .ppm/.pgm", path);
+  return NULL;
+#endif
+}
+
 static int
 cmd_classify (const char *model_path, const char *input, const Options * o)
 {
@@ -149,9 +237,10 @@ cmd_classify (const char *model_path, const char *input, const Options * o)
   GError *error = NULL;
 
   if (g_str_has_suffix (input, ".ppm") || g_str_has_suffix (input, ".pgm")
-      || g_str_has_suffix (input, ".pnm")) {
+      || g_str_has_suffix (input, ".pnm") || is_photo (input)) {
     int w, h;
-    guint8 *rgb = mnv3_image_load_pnm (input, &w, &h, &error);
+    guint8 *rgb = is_photo (input) ? load_photo (input, &w, &h, &error) :
+        mnv3_image_load_pnm (input, &w, &h, &error);
     if (!rgb)
       goto error;
     mnv3_image_to_input (rgb, w, h, w * 3, info->input_size, info->mean,

@@ -1,4 +1,5 @@
-/* mnv3classify tests: the raw video formats the element accepts
+/* mnv3classify tests: the raw video formats the element accepts (the
+ * same as GST_MNV3_PREPROCESS_FORMATS)
  * Copyright (C) 2026 mnv3classify developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -16,6 +17,18 @@ static const GstVideoFormat formats[] = {
   GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_YV12,
   GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_NV21, GST_VIDEO_FORMAT_YUY2,
   GST_VIDEO_FORMAT_UYVY, GST_VIDEO_FORMAT_GRAY8,
+  /* issue 12: what decoders give (4:2:2 and 4:4:4 from x264 and MJPEG, 4:1:1
+   * from jpegdec, 10 and 12 bits from HEVC/VP9/AV1 and phones) */
+  GST_VIDEO_FORMAT_Y42B, GST_VIDEO_FORMAT_Y444, GST_VIDEO_FORMAT_Y41B,
+  GST_VIDEO_FORMAT_NV16, GST_VIDEO_FORMAT_NV24,
+  GST_VIDEO_FORMAT_YVYU, GST_VIDEO_FORMAT_v308, GST_VIDEO_FORMAT_IYU2,
+  GST_VIDEO_FORMAT_AYUV, GST_VIDEO_FORMAT_GBR,
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  GST_VIDEO_FORMAT_I420_10LE, GST_VIDEO_FORMAT_I422_10LE,
+  GST_VIDEO_FORMAT_Y444_10LE, GST_VIDEO_FORMAT_I420_12LE,
+  GST_VIDEO_FORMAT_I422_12LE, GST_VIDEO_FORMAT_Y444_12LE,
+  GST_VIDEO_FORMAT_P010_10LE, GST_VIDEO_FORMAT_GRAY16_LE,
+#endif
 };
 
 #endif

@@ -17,11 +17,15 @@
  *    format, converted to RGB with the textbook BT.601/BT.709 matrix and
  *    range, then averaged over the exact area each output pixel covers.
  * 3. Uniform colours give the expected normalized constant.
+ * 4. A GstVideoMeta whose strides do not fit the buffer is refused without
+ *    reading past it (issue 16 item 13): the buffer ends at a PROT_NONE page.
  * Run once normally and once with ORC_CODE=backup (meson does both).
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -76,6 +80,16 @@ test_frame_init (TestFrame * tf, GstVideoFormat format, gint w, gint h,
   gst_buffer_map (tf->buf, &map, GST_MAP_WRITE);
   for (gsize i = 0; i < map.size; i++)
     map.data[i] = g_rand_int_range (rand, 0, 256);
+  /* 16-bit samples: valid words only (depth bits at their shift); every
+   * plane and row starts on an even byte */
+  if (GST_VIDEO_FORMAT_INFO_BITS (tf->info.finfo) > 8) {
+    gint depth = GST_VIDEO_INFO_COMP_DEPTH (&tf->info, 0);
+    gint shift = tf->info.finfo->shift[0];
+    guint16 mask = ((1u << depth) - 1) << shift;
+    for (gsize i = 0; i + 1 < map.size; i += 2)
+      GST_WRITE_UINT16_LE (map.data + i, GST_READ_UINT16_LE (map.data + i)
+          & mask);
+  }
   gst_buffer_unmap (tf->buf, &map);
   g_assert (gst_video_frame_map (&tf->frame, &tf->info, tf->buf, GST_MAP_READ));
 }
@@ -94,6 +108,42 @@ row_of (const GstVideoFrame * f, gint plane, gint y)
 {
   return (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, plane) +
       (gsize) y *GST_VIDEO_FRAME_PLANE_STRIDE (f, plane);
+}
+
+/* The formats added for issue 12 are read through GStreamer's own unpack
+ * functions (an implementation independent of ours): the row to AYUV/ARGB
+ * (8 bits) or AYUV64/ARGB64 (16 bits, values shifted up by 16 - depth with
+ * GST_VIDEO_PACK_FLAG_TRUNCATE_RANGE), then back to code values. */
+static void
+read_pixel_unpacked (const GstVideoFrame * f, gint x, gint y, gint v[3])
+{
+  static gpointer row = NULL;
+  static gsize row_size = 0;
+  const GstVideoFormatInfo *finfo = f->info.finfo;
+  const GstVideoFormatInfo *uinfo =
+      gst_video_format_get_info (finfo->unpack_format);
+  gint w = GST_VIDEO_FRAME_WIDTH (f);
+  gint depth = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
+  gint ubits = GST_VIDEO_FORMAT_INFO_BITS (uinfo);
+  gsize need = (gsize) w * 4 * (ubits / 8);
+  gint a[4];
+
+  if (need > row_size) {
+    row = g_realloc (row, need);
+    row_size = need;
+  }
+  finfo->unpack_func (finfo, GST_VIDEO_PACK_FLAG_TRUNCATE_RANGE, row,
+      f->data, f->info.stride, 0, y, w);
+  for (gint k = 0; k < 4; k++) {
+    if (ubits == 8)
+      a[k] = ((const guint8 *) row)[4 * x + k];
+    else
+      a[k] = ((const guint16 *) row)[4 * x + k] >> (16 - depth);
+  }
+  /* A Y U V or A R G B */
+  v[0] = a[1], v[1] = a[2], v[2] = a[3];
+  if (GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo))
+    v[1] = v[2] = v[0];
 }
 
 /* raw component values at (x, y): r,g,b or y,u,v or gray in v[0] */
@@ -168,7 +218,8 @@ read_pixel (const GstVideoFrame * f, gint x, gint y, gint v[3])
       v[0] = v[1] = v[2] = row_of (f, 0, y)[x];
       break;
     default:
-      g_assert_not_reached ();
+      read_pixel_unpacked (f, x, y, v);
+      break;
   }
 }
 
@@ -179,10 +230,15 @@ ref_rgb (const GstVideoFrame * f, gint x, gint y, gdouble rgb[3])
   const GstVideoInfo *info = &f->info;
   gint v[3];
 
+  /* code values of depth d: limited range 16..235 and 16..240 times
+   * 2^(d - 8), full range 0..2^d - 1 */
+  gint d = GST_VIDEO_INFO_COMP_DEPTH (info, 0);
+  gdouble top = (1 << d) - 1, u = 1 << (d - 8);
+
   read_pixel (f, x, y, v);
   if (!GST_VIDEO_INFO_IS_YUV (info)) {
     for (gint c = 0; c < 3; c++)
-      rgb[c] = v[c] / 255.0;
+      rgb[c] = v[c] / top;
     return;
   }
 
@@ -202,13 +258,13 @@ ref_rgb (const GstVideoFrame * f, gint x, gint y, gdouble rgb[3])
   }
   gdouble yy, pb, pr;
   if (info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255) {
-    yy = v[0] / 255.0;
-    pb = (v[1] - 128) / 255.0;
-    pr = (v[2] - 128) / 255.0;
+    yy = v[0] / top;
+    pb = (v[1] - 128 * u) / top;
+    pr = (v[2] - 128 * u) / top;
   } else {
-    yy = (v[0] - 16) / 219.0;
-    pb = (v[1] - 128) / 224.0;
-    pr = (v[2] - 128) / 224.0;
+    yy = (v[0] - 16 * u) / (219 * u);
+    pb = (v[1] - 128 * u) / (224 * u);
+    pr = (v[2] - 128 * u) / (224 * u);
   }
   gdouble r = yy + 2 * (1 - kr) * pr;
   gdouble b = yy + 2 * (1 - kb) * pb;
@@ -316,7 +372,8 @@ test_orc_vs_c (GRand * rand)
   static const gint outs[] = { 224, 5 };
   gint n_checks = 0;
 
-  for (guint f = 0; f < G_N_ELEMENTS (formats); f++)
+  for (guint f = 0; f < G_N_ELEMENTS (formats); f++) {
+    gdouble max_diff = 0.0;
     for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
       TestFrame tf;
       gint w = sizes[s][0], h = sizes[s][1];
@@ -343,6 +400,8 @@ test_orc_vs_c (GRand * rand)
             if (memcmp (&ua, &ub, sizeof (ua)) != 0)
               FAIL ("%s: used rectangles differ", what);
             compare (what, a, bd, n * n * 3, 1e-5, 1e-5);
+            for (gint i = 0; i < n * n * 3; i++)
+              max_diff = MAX (max_diff, fabs (a[i] - bd[i]));
             n_checks++;
             g_free (what);
             g_free (a);
@@ -351,6 +410,9 @@ test_orc_vs_c (GRand * rand)
           }
       test_frame_clear (&tf);
     }
+    g_print ("orc vs c %-10s max |diff| %.3g\n",
+        gst_video_format_to_string (formats[f]), max_diff);
+  }
   g_print ("orc vs c: %d comparisons\n", n_checks);
 }
 
@@ -414,12 +476,21 @@ fill_uniform (TestFrame * tf, const gint v[3])
     gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (f, k);
     gint cw = GST_VIDEO_FRAME_COMP_WIDTH (f, k);
     gint ch = GST_VIDEO_FRAME_COMP_HEIGHT (f, k);
-    gint val = k < 3 ? v[k] : 255;
+    gint d = GST_VIDEO_FRAME_COMP_DEPTH (f, k);
+    gint val = (k < 3 ? v[k] : 255) << (d - 8);
+    val <<= f->info.finfo->shift[k];
     for (gint y = 0; y < ch; y++) {
-      guint8 *row = (guint8 *) GST_VIDEO_FRAME_COMP_DATA (f, k) +
+      /* P010's V follows U (GStreamer's info says offset 1) */
+      gint off = GST_VIDEO_FRAME_FORMAT (f) == GST_VIDEO_FORMAT_P010_10LE
+          && k == 2 ? 2 : GST_VIDEO_FRAME_COMP_POFFSET (f, k);
+      guint8 *row = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (f, pl) + off +
           (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (f, pl);
-      for (gint x = 0; x < cw; x++)
-        row[x * ps] = val;
+      for (gint x = 0; x < cw; x++) {
+        if (d > 8)
+          GST_WRITE_UINT16_LE (row + x * ps, val);
+        else
+          row[x * ps] = val;
+      }
     }
   }
 }
@@ -481,12 +552,17 @@ test_uniform (GRand * rand)
           /* letterbox of 97x61: rows outside the centred 141 are black */
           gint dh = m == 2 ? (gint) lround (224.0 * 61 / 97) : n;
           gint dy = (n - dh) / 2;
+          /* full-range code values of d bits: v 2^(d - 8) / (2^d - 1) */
+          gint d = GST_VIDEO_FORMAT_INFO_DEPTH (fi, 0);
+          gdouble rgb[3];
+          for (gint k = 0; k < 3; k++)
+            rgb[k] = yuv || d == 8 ? cases[c].rgb[k] :
+                (gdouble) (cases[c].v[k] << (d - 8)) / ((1 << d) - 1);
           for (gint i = 0; i < n * n; i++) {
             gint y = i / n;
             gboolean pad = y < dy || y >= dy + dh;
             for (gint k = 0; k < 3; k++)
-              want[i * 3 + k] = ((pad ? 0.0 : cases[c].rgb[k]) - mean_tv[k]) /
-                  std_tv[k];
+              want[i * 3 + k] = ((pad ? 0.0 : rgb[k]) - mean_tv[k]) / std_tv[k];
           }
           gchar *what = g_strdup_printf ("uniform %s case %d %s %s",
               gst_video_format_to_string (formats[f]), c, mode_names[m],
@@ -558,6 +634,86 @@ test_misc (GRand * rand)
   g_free (out);
 }
 
+/* A buffer of @size bytes that ends where an inaccessible page begins, so
+ * that any read past it faults. */
+static guint8 *
+guarded_alloc (gsize size, gpointer * base, gsize * len)
+{
+  gsize pg = sysconf (_SC_PAGESIZE);
+  gsize n = (size + pg - 1) / pg + 1;
+  guint8 *b = mmap (NULL, n * pg, PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+  g_assert (b != MAP_FAILED);
+  g_assert (mprotect (b + (n - 1) * pg, pg, PROT_NONE) == 0);
+  *base = b;
+  *len = n * pg;
+  memset (b, 0x80, (n - 1) * pg);
+  return b + (n - 1) * pg - size;
+}
+
+static void
+test_video_meta_bounds (void)
+{
+  const gint w = 64, h = 48, n = 16;
+  static const GstVideoFormat fmts[] = { GST_VIDEO_FORMAT_NV12,
+    GST_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_I420_10LE
+  };
+  gfloat *out = g_new (gfloat, n * n * 3);
+  gint n_checks = 0;
+
+  for (guint f = 0; f < G_N_ELEMENTS (fmts); f++)
+    for (gint c = 0; c < 4; c++) {
+      GstVideoInfo info;
+      GstVideoFrame frame;
+      gpointer base;
+      gsize len;
+      gsize offset[GST_VIDEO_MAX_PLANES];
+      gint stride[GST_VIDEO_MAX_PLANES];
+      const gchar *fmt = gst_video_format_to_string (fmts[f]);
+
+      gst_video_info_set_format (&info, fmts[f], w, h);
+      guint8 *data = guarded_alloc (info.size, &base, &len);
+      GstBuffer *buf = gst_buffer_new_wrapped_full (0, data, info.size, 0,
+          info.size, NULL, NULL);
+      for (guint p = 0; p < GST_VIDEO_INFO_N_PLANES (&info); p++) {
+        offset[p] = info.offset[p];
+        stride[p] = info.stride[p];
+      }
+      /* 0: the true layout (read up to the last byte, accepted);
+       * 1: the first plane's stride doubled; 2: the last plane's stride
+       * one byte too large; 3: a negative stride from the first row */
+      guint last = GST_VIDEO_INFO_N_PLANES (&info) - 1;
+      if (c == 1)
+        stride[0] *= 2;
+      else if (c == 2)
+        stride[last] += 1;
+      else if (c == 3)
+        stride[0] = -stride[0];
+      gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE, fmts[f],
+          w, h, GST_VIDEO_INFO_N_PLANES (&info), offset, stride);
+      g_assert (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+      for (gint orc = 0; orc < 2; orc++) {
+        GstMnv3Preprocess *pp = gst_mnv3_preprocess_new ();
+        g_assert (gst_mnv3_preprocess_set_info (pp, &info, n, mean_tv, std_tv,
+                GST_MNV3_CROP_STRETCH, orc));
+        gboolean ok = gst_mnv3_preprocess_run (pp, &frame, NULL, out, NULL);
+        if (ok != (c == 0))
+          FAIL ("video meta %s case %d %s: run returned %d", fmt, c,
+              orc ? "orc" : "c", ok);
+        if (!ok && fabs (out[0] - (0 - mean_tv[0]) / std_tv[0]) > 1e-6)
+          FAIL ("video meta %s case %d: refused frame not black", fmt, c);
+        gst_mnv3_preprocess_free (pp);
+        n_checks++;
+      }
+      gst_video_frame_unmap (&frame);
+      gst_buffer_unref (buf);
+      munmap (base, len);
+    }
+  g_free (out);
+  g_print ("video meta bounds: %d checks\n", n_checks);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -572,6 +728,7 @@ main (int argc, char **argv)
   rand = g_rand_new_with_seed (seed);
 
   test_misc (rand);
+  test_video_meta_bounds ();
   test_uniform (rand);
   test_vs_reference (rand);
   test_orc_vs_c (rand);
