@@ -12,6 +12,7 @@
 
 #include "gstmnv3classify.h"
 #include "gstmnv3meta.h"
+#include "gstmnv3publish.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -20,6 +21,7 @@ plugin_init (GstPlugin * plugin)
 
   gst_mnv3_meta_register ();
   ret |= GST_ELEMENT_REGISTER (mnv3classify, plugin);
+  ret |= GST_ELEMENT_REGISTER (mnv3publish, plugin);
 
   return ret;
 }
