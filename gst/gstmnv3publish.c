@@ -191,6 +191,9 @@ struct _GstMnv3Publish
   gint64 flush_us;
   guint64 rotate_size;
   guint rotate_count;
+  gint keepalive;
+  gint64 delay_min_us;
+  gint64 delay_max_us;
 
   /* streaming thread only */
   guint64 seq;
@@ -737,8 +740,7 @@ schedule_retry (GstMnv3Publish * self, gint64 now)
   self->next_attempt = now + self->backoff_us;
   GST_DEBUG_OBJECT (self, "next connection attempt in %" G_GINT64_FORMAT
       " ms", self->backoff_us / 1000);
-  self->backoff_us = MIN (self->backoff_us * 2,
-      (gint64) self->reconnect_max_delay * 1000);
+  self->backoff_us = MIN (self->backoff_us * 2, self->delay_max_us);
 }
 
 static void
@@ -758,7 +760,7 @@ on_connect (struct mosquitto *mosq, void *data, int rc)
   /* libmosquitto resends what was unacknowledged; count afresh */
   self->inflight = 0;
   g_mutex_unlock (&self->lock);
-  self->backoff_us = (gint64) self->reconnect_delay * 1000;
+  self->backoff_us = self->delay_min_us;
   post_status (self, "connected");
 }
 
@@ -803,7 +805,7 @@ mqtt_try_connect (GstMnv3Publish * self, gint64 now)
     rc = mosquitto_reconnect_async (self->mosq);
   else
     rc = mosquitto_connect_async (self->mosq, self->host, self->port,
-        self->mqtt_keepalive);
+        self->keepalive);
   self->tried = TRUE;
   if (rc != MOSQ_ERR_SUCCESS) {
     GST_DEBUG_OBJECT (self, "connecting to %s:%d: %s", self->host, self->port,
@@ -920,6 +922,10 @@ publish_thread (gpointer data)
         g_mutex_unlock (&self->lock);
       }
       if (done && self->mosq && state == MQTT_CONNECTED) {
+        /* not a lost broker: no warning, no "disconnected" message */
+        g_mutex_lock (&self->lock);
+        self->state = MQTT_DISCONNECTED;
+        g_mutex_unlock (&self->lock);
         mosquitto_disconnect (self->mosq);
         mosquitto_loop_write (self->mosq, 1);
       }
@@ -1002,7 +1008,11 @@ gst_mnv3_publish_start (GstBaseTransform * trans)
   self->flush_us = (gint64) self->flush_timeout * 1000;
   self->rotate_size = self->max_file_size;
   self->rotate_count = self->max_files;
-  self->backoff_us = (gint64) self->reconnect_delay * 1000;
+  self->keepalive = self->mqtt_keepalive;
+  self->delay_min_us = (gint64) self->reconnect_delay * 1000;
+  self->delay_max_us = MAX ((gint64) self->reconnect_max_delay * 1000,
+      self->delay_min_us);
+  self->backoff_us = self->delay_min_us;
   client_id = g_strdup (self->mqtt_client_id);
   user = g_strdup (self->mqtt_username);
   password = g_strdup (self->mqtt_password);
@@ -1043,9 +1053,14 @@ gst_mnv3_publish_start (GstBaseTransform * trans)
       }
       g_free (probe);
     }
-    if (client_id == NULL)
-      client_id = g_strdup_printf ("mnv3publish-%s-%d-%s",
-          g_get_host_name (), (gint) getpid (), self->sid);
+    if (client_id == NULL) {
+      /* unique in the process too: two pipelines may name elements alike */
+      static gint instance = 0;
+
+      client_id = g_strdup_printf ("mnv3publish-%s-%d-%d-%s",
+          g_get_host_name (), (gint) getpid (),
+          g_atomic_int_add (&instance, 1), self->sid);
+    }
     self->mosq = mosquitto_new (client_id, true, self);
     if (self->mosq == NULL) {
       GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
@@ -1514,7 +1529,8 @@ gst_mnv3_publish_class_init (GstMnv3PublishClass * klass)
    * GstMnv3Publish:mqtt-client-id:
    *
    * MQTT client identifier; must be unique on the broker. When unset,
-   * `mnv3publish-<hostname>-<pid>-<stream-id>`. Default: %NULL.
+   * `mnv3publish-<hostname>-<pid>-<n>-<stream-id>` (n counts the elements
+   * started in the process). Default: %NULL.
    *
    * Since: 0.2
    */

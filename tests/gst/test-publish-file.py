@@ -7,6 +7,7 @@
 - a file: every line validates against docs/mnv3publish.schema.json; with only-new, one line per
   inference (mnv3classify's frames-inferred, inference-interval=2), all fresh, seq 0..N-1, PTS
   strictly increasing; without only-new one line per buffer, carried results marked not fresh;
+  in async mode (results never fresh) only-new still writes each inference once;
 - a rotating file (max-file-size, max-files): the kept files hold the newest lines, each below
   the size, in order, and no more files than asked;
 - stdout (location=-) from gst-launch-1.0.
@@ -59,6 +60,25 @@ def test_file(tmp):
     assert all(o["running_time"] == o["pts"] for o in objs)
 
 
+def test_async(tmp):
+    """mode=async: results come on later frames, never fresh; only-new still writes each
+    inference once (all but possibly the last, which EOS posts on the bus only)."""
+    path = os.path.join(tmp, "async.jsonl")
+    desc = ("videotestsrc is-live=true num-buffers=30 pattern=ball ! "
+            "video/x-raw,width=96,height=72,framerate=30/1 ! mnv3classify name=c model-file=%s "
+            "mode=async ! mnv3publish location=%s only-new=true ! fakesink sync=true"
+            % (FIXTURE, path))
+    inferred = run_to_eos(desc, before_null=lambda p: p.get_by_name("c").get_property(
+        "frames-inferred"))
+    objs = read_lines(path)
+    check_objects(objs, path)
+    sources = [o["source_pts"] for o in objs]
+    print("async only-new: %d lines, %d inferences" % (len(objs), inferred))
+    assert inferred - 1 <= len(objs) <= inferred, (len(objs), inferred)
+    assert not any(o["fresh"] for o in objs)
+    assert all(b > a for a, b in zip(sources, sources[1:])), sources
+
+
 def test_rotation(tmp):
     path = os.path.join(tmp, "rot.jsonl")
     size, keep, frames = 2000, 3, 60
@@ -92,6 +112,7 @@ def test_stdout():
 def main():
     with tempfile.TemporaryDirectory(prefix="mnv3-publish-") as tmp:
         test_file(tmp)
+        test_async(tmp)
         test_rotation(tmp)
     test_stdout()
     print("OK")

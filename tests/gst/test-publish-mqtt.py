@@ -12,6 +12,7 @@ and mosquitto_sub.
    the drops are counted (property, bus messages and the `dropped` member of later messages, and
    they account for what the subscriber missed), and publishing resumes after the restart.
 """
+import os
 import sys
 import threading
 import time
@@ -132,8 +133,12 @@ def test_broker_restart(broker):
     print("bus events: %s" % ", ".join("%s at +%.2f s (dropped %d)" % (e, t - t_kill, d)
                                       for t, e, d in events))
     # the video never stalled: 30 fps, on a loaded 2-core machine allow 0.5 s for one gap
-    assert max(gaps) < 0.5, "video stalled for %.0f ms" % (1000 * max(gaps))
-    assert len(down) >= 0.6 * 30 * (t_up - t_kill), "rate fell during the outage"
+    # (not at sanitizer speed: scripts/check-sanitizers sets MNV3_TEST_NO_TIMING)
+    if os.environ.get("MNV3_TEST_NO_TIMING"):
+        print("MNV3_TEST_NO_TIMING set: the gap and rate checks are skipped")
+    else:
+        assert max(gaps) < 0.5, "video stalled for %.0f ms" % (1000 * max(gaps))
+        assert len(down) >= 0.6 * 30 * (t_up - t_kill), "rate fell during the outage"
     # drops counted: the property, the bus, and later messages say so
     assert dropped_down > 0 and dropped >= dropped_down
     assert [e for _, e, _ in events][:2] == ["connected", "disconnected"], events
