@@ -1344,6 +1344,10 @@ gst_mnv3_publish_finalize (GObject * object)
 {
   GstMnv3Publish *self = GST_MNV3_PUBLISH (object);
 
+  /* disposed while still running (an application bug GStreamer warns
+   * about): the publishing thread must not outlive the element */
+  if (self->thread)
+    gst_mnv3_publish_stop (GST_BASE_TRANSFORM (self));
   g_free (self->location);
   g_free (self->stream_id);
   g_free (self->mqtt_host);

@@ -90,6 +90,8 @@ class Broker:
     def __init__(self, port=None):
         self.port = port or free_port()
         self.dir = tempfile.mkdtemp(prefix="mnv3-mqtt-")
+        # started as root, mosquitto drops to the user "mosquitto", which must write its database
+        os.chmod(self.dir, 0o777)
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         with open(self.conf, "w") as f:
             # persistence (saved every second) keeps a subscriber's session across a kill,
@@ -111,6 +113,11 @@ class Broker:
                 assert self.proc.poll() is None, "mosquitto exited with %d" % self.proc.returncode
                 time.sleep(0.02)
         raise AssertionError("mosquitto did not listen on %d within %d s" % (self.port, timeout))
+
+    def saved_since(self, t):
+        """Whether the broker saved its database (autosave) after wall-clock time @t."""
+        db = os.path.join(self.dir, "mosquitto.db")
+        return os.path.exists(db) and os.path.getmtime(db) > t
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
