@@ -11,6 +11,7 @@ and mosquitto_sub.
    stalls (every gap between buffers at the sink stays small, the rate holds during the outage),
    the drops are counted (property, bus messages and the `dropped` member of later messages, and
    they account for what the subscriber missed), and publishing resumes after the restart.
+3. The broker starts after the pipeline: the queued results all arrive once it is up.
 """
 import os
 import sys
@@ -61,14 +62,13 @@ class LiveRun:
     """A live 30 fps pipeline publishing to @broker, with the arrival time of every buffer at
     the sink and the element's bus messages recorded."""
 
-    def __init__(self, broker):
-        # a short queue so that the outage overflows it; fast reconnects
+    def __init__(self, broker, queue_size):
         self.pipeline = Gst.parse_launch(
             "videotestsrc is-live=true pattern=ball ! video/x-raw,width=96,height=72,"
             "framerate=30/1 ! mnv3classify model-file=%s mode=sync ! "
             "mnv3publish name=p stream-id=live only-new=true mqtt-host=127.0.0.1 mqtt-port=%d "
-            "queue-size=10 reconnect-delay=50 reconnect-max-delay=200 ! "
-            "fakesink name=sink sync=true" % (FIXTURE, broker.port))
+            "queue-size=%d reconnect-delay=50 reconnect-max-delay=200 ! "
+            "fakesink name=sink sync=true" % (FIXTURE, broker.port, queue_size))
         self.pub = self.pipeline.get_by_name("p")
         self.bus = self.pipeline.get_bus()
         self.arrivals = []
@@ -111,7 +111,7 @@ def test_broker_restart(broker):
     session = "mnv3-test-sub"
     sub = Subscriber(broker, session=session)
     t_session = time.time()
-    run = LiveRun(broker)
+    run = LiveRun(broker, queue_size=10)    # short: the outage overflows it
     run.pipeline.set_state(Gst.State.PLAYING)
     try:
         run.poll_bus(1.5)
@@ -179,6 +179,36 @@ def test_broker_restart(broker):
     assert per_topic == {"mnv3/live/classification"}, per_topic
 
 
+def test_broker_late():
+    """The broker comes up after the pipeline started: results wait in the queue (big enough
+    here) and all arrive, in order, once the element connects."""
+    broker = Broker()
+    try:
+        run = LiveRun(broker, queue_size=1000)
+        run.pipeline.set_state(Gst.State.PLAYING)
+        try:
+            run.poll_bus(1.0)
+            queued = run.pub.get_property("queued")
+            connected = run.pub.get_property("connected")
+            broker.start()
+            sub = Subscriber(broker)
+            run.poll_bus(1.0)
+            run.eos()
+            dropped = run.pub.get_property("dropped")
+        finally:
+            run.pipeline.set_state(Gst.State.NULL)
+        msgs = sub.stop()
+    finally:
+        broker.close()
+    seqs = [o["seq"] for _, o in msgs]
+    n = len(run.times())
+    print("late broker: %d queued before it came, %d results, %d received, %d dropped" % (
+        queued, n, len(msgs), dropped))
+    assert not connected and queued > 0
+    assert dropped == 0 and seqs == list(range(n)), seqs
+    assert [e for _, e, _ in run.events] == ["connected"], run.events
+
+
 def main():
     need_mqtt_tools()
     broker = Broker()
@@ -188,6 +218,7 @@ def main():
         test_broker_restart(broker)
     finally:
         broker.close()
+    test_broker_late()
     print("OK")
     return 0
 
