@@ -116,6 +116,20 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_publish_debug);
 /* the attribute of metas written before the meta had an `attribute` field */
 #define DEFAULT_ATTRIBUTE "classification"
 
+/* The contract's field names come from mnv3classify-meta.h; these fallbacks
+ * (same strings) only serve a header that does not define them yet. */
+#ifndef GST_MNV3_FIELD_SOURCE_PTS
+#define GST_MNV3_FIELD_AGE_FRAMES    "age-frames"
+#define GST_MNV3_FIELD_SOURCE_PTS    "source-pts"
+#define GST_MNV3_FIELD_INFERENCE_US  "inference-us"
+#define GST_MNV3_FIELD_MODEL         "model"
+#define GST_MNV3_FIELD_ROI           "roi"
+#define GST_MNV3_FIELD_ROI_ID        "roi-id"
+#endif
+#ifndef GST_MNV3_FIELD_ATTRIBUTE
+#define GST_MNV3_FIELD_ATTRIBUTE     "attribute"
+#endif
+
 enum
 {
   PROP_0,
@@ -412,17 +426,17 @@ meta_to_json (GstMnv3Publish * self, GstBuffer * buf, GstCustomMeta * meta,
 
   if (s == NULL)
     return NULL;
-  attribute = gst_structure_get_string (s, "attribute");
+  attribute = gst_structure_get_string (s, GST_MNV3_FIELD_ATTRIBUTE);
   if (attribute == NULL || attribute[0] == '\0')
     attribute = DEFAULT_ATTRIBUTE;
   fresh = gst_mnv3_classification_is_fresh (meta);
-  gst_structure_get_uint64 (s, "source-pts", &source_pts);
+  gst_structure_get_uint64 (s, GST_MNV3_FIELD_SOURCE_PTS, &source_pts);
   if (only_new && !result_is_new (self, attribute, fresh, source_pts))
     return NULL;
-  gst_structure_get_uint64 (s, "age-frames", &age);
-  gst_structure_get_int64 (s, "inference-us", &inference_us);
-  gst_structure_get_int (s, "roi-id", &roi_id);
-  model = gst_structure_get_string (s, "model");
+  gst_structure_get_uint64 (s, GST_MNV3_FIELD_AGE_FRAMES, &age);
+  gst_structure_get_int64 (s, GST_MNV3_FIELD_INFERENCE_US, &inference_us);
+  gst_structure_get_int (s, GST_MNV3_FIELD_ROI_ID, &roi_id);
+  model = gst_structure_get_string (s, GST_MNV3_FIELD_MODEL);
   n = gst_mnv3_classification_get_n_results (meta);
 
   if (GST_CLOCK_TIME_IS_VALID (pts) && seg->format == GST_FORMAT_TIME)
@@ -465,7 +479,7 @@ meta_to_json (GstMnv3Publish * self, GstBuffer * buf, GstCustomMeta * meta,
   json_builder_end_array (b);
 
   json_builder_set_member_name (b, "roi");
-  roi = gst_structure_get_value (s, "roi");
+  roi = gst_structure_get_value (s, GST_MNV3_FIELD_ROI);
   if (roi && GST_VALUE_HOLDS_ARRAY (roi) && gst_value_array_get_size (roi) == 4) {
     static const gchar *names[4] = { "x", "y", "width", "height" };
 
