@@ -13,6 +13,7 @@
 #include "mnv3.h"
 #include "gstmnv3classify.h"
 #include "gstmnv3meta.h"
+#include "gstmnv3publish.h"
 
 /* libmnv3's messages (mnv3_set_log_func), GST_DEBUG=mnv3lib:5 */
 GST_DEBUG_CATEGORY_STATIC (mnv3lib_debug);
@@ -43,6 +44,7 @@ plugin_init (GstPlugin * plugin)
   mnv3_set_log_func (mnv3lib_log, NULL);
   gst_mnv3_meta_register ();
   ret |= GST_ELEMENT_REGISTER (mnv3classify, plugin);
+  ret |= GST_ELEMENT_REGISTER (mnv3publish, plugin);
 
   return ret;
 }
