@@ -6,7 +6,7 @@
 safetensors model format (models/FORMAT.md).
 
 usage: convert.py INPUT -o OUT.safetensors [--labels FILE | --no-labels] [--arch ARCH]
-                  [--width W] [--input-size N] [--source TEXT] [--float-activations]
+                  [--width W] [--input-size N] [--source TEXT] [--float-activations] [--no-integer]
 """
 
 import argparse
@@ -664,7 +664,7 @@ def read_labels(path):
 
 
 def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input_size=None,
-            source=None, float_activations=False):
+            source=None, float_activations=False, no_integer=False):
     try:
         with open(inp, "rb") as f:
             data = f.read()
@@ -699,11 +699,11 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
     meta["mnv3.num_classes"] = str(num_classes)
     if act_quant:
         meta["mnv3.act_quant"] = json.dumps(act_quant, separators=(",", ":"))
-    int_quant = info.get("int_quant") if act_quant else None
+    int_quant = info.get("int_quant") if act_quant and not no_integer else None
     if int_quant:
         meta["mnv3.int_quant"] = json.dumps(int_quant, separators=(",", ":"))
     elif info.get("int_quant"):
-        # --float-activations: the plain float model (dequantized weights)
+        # --float-activations (the plain float model) or --no-integer: dequantized weights
         for name, (sc, zp) in info["int_quant"]["weights"].items():
             a = tensors[name]
             shape = [-1] + [1] * (a.ndim - 1)
@@ -766,6 +766,11 @@ def main(argv=None):
                     help="uint8/int8 TFLite input: do not record its activation quantization "
                          "(mnv3.act_quant); the model then computes in plain float with TensorFlow's "
                          "0.5/0.5 normalization instead of reproducing TensorFlow Lite's rounding")
+    ap.add_argument("--no-integer", action="store_true",
+                    help="uint8/int8 TFLite input: store the weights dequantized (no "
+                         "mnv3.int_quant): libmnv3 then reproduces TensorFlow Lite's rounding with "
+                         "float kernels instead of running its integer engine (the files of "
+                         "earlier versions)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
     if args.input_size is not None and not 32 <= args.input_size <= 4096:
@@ -775,7 +780,7 @@ def main(argv=None):
     try:
         meta, tensors = convert(args.input, args.output, args.labels, args.no_labels, args.arch,
                                 args.width, args.input_size, args.source,
-                                args.float_activations)
+                                args.float_activations, args.no_integer)
     except FormatError as e:
         print("convert.py: %s: %s" % (args.input, e), file=sys.stderr)
         return 1

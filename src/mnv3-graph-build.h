@@ -25,6 +25,16 @@ typedef enum
   STEP_ADD,
   STEP_CSCALE,
   STEP_QGAP,
+  /* integer engine (mnv3-quant.c): uint8 buffers behind the float pointers */
+  STEP_IQUANT,                  /* float input -> uint8 */
+  STEP_ICONV,
+  STEP_ICONV1X1,
+  STEP_IDWCONV,
+  STEP_ILUT,
+  STEP_IGAP,
+  STEP_ICMUL,
+  STEP_IADD,
+  STEP_IDEQUANT,                /* uint8 logits -> float */
 } StepKind;
 
 /* Op types for the profile. */
@@ -75,6 +85,19 @@ typedef struct
     struct mnv3_add_params add;
     struct mnv3_cscale_params cscale;
     struct mnv3_qgap_params qgap;
+    struct mnv3_qconv1x1_params ic1;
+    struct mnv3_qdwconv_params idw;
+    struct mnv3_qconv_params iconv;
+    struct mnv3_qlut_params ilut;
+    struct mnv3_qgap_u8_params igap;
+    struct mnv3_qcmul_params icmul;
+    struct mnv3_qadd_params iadd;
+    struct
+    {
+      size_t n;
+      float scale;
+      int32_t zp;
+    } iq;                       /* STEP_IQUANT, STEP_IDEQUANT */
   } p;
   const float *in2;             /* STEP_ADD: second operand */
   gboolean split_n;             /* conv1x1: split columns, not rows */
@@ -125,6 +148,20 @@ void mnv3_net_walk (const Mnv3Model * model, const Mnv3NetWalk * walk,
 /* mnv3-quant.c: the activation-quantization emulation (mnv3.act_quant). */
 void mnv3_quant_build_emulation (Builder * bld, const Mnv3Model * model,
     const NetBuffers * buf);
+
+/* mnv3-quant.c: the integer engine, for files with mnv3.int_quant. Returns
+ * FALSE with @why set (a static string) when the file's quantization is not
+ * one it runs (the caller then uses the emulation). */
+gboolean mnv3_quant_build_integer (Builder * bld, const Mnv3Model * model,
+    const NetBuffers * buf, const char **why);
+
+/* Chunk @i of @n of an integer step (STEP_I*). */
+void mnv3_quant_run_part (const struct mnv3_kernels *k, const Step * s,
+    int i, int n);
+
+/* Splits [0, n) into @parts chunks, multiples of @align except the last. */
+void mnv3_split_range (size_t n, int i, int parts, size_t align, size_t *b,
+    size_t *e);
 
 G_END_DECLS
 

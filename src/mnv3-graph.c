@@ -30,6 +30,7 @@ struct _Mnv3Graph
   Step *steps;
   int n_steps;
   int n_chunks;                 /* per step: one per thread, claimed dynamically */
+  const char *engine;           /* mnv3_graph_get_engine () */
   gboolean profiling;
   double prof_ms[N_PROF];
   double *prof_step_ms;         /* per step, n_steps entries */
@@ -47,8 +48,9 @@ typedef struct
 static double now_ms (void);
 
 /* Splits [0, n) into @parts chunks, multiples of @align except the last. */
-static void
-split_range (size_t n, int i, int parts, size_t align, size_t *b, size_t *e)
+void
+mnv3_split_range (size_t n, int i, int parts, size_t align, size_t *b,
+    size_t *e)
 {
   size_t units = (n + align - 1) / align;
   size_t per = units / parts, extra = units % parts;
@@ -66,7 +68,7 @@ run_fused (const Mnv3Graph * g, const FusedBlock * f, int i, int n)
   double *part = g->profiling ? g->part_ms + (size_t) i * N_PARTS : NULL;
   double t = part ? now_ms () : 0, t1;
   size_t b, e;
-  split_range (f->dw.oh, i, n, 1, &b, &e);
+  mnv3_split_range (f->dw.oh, i, n, 1, &b, &e);
   float *buf = f->scratch + (size_t) i * f->scratch_floats;
   const size_t row = f->dw.iw * f->dw.c;        /* floats per expanded row */
   long have0 = 0, have1 = 0;    /* input rows [have0, have1) are in buf */
@@ -135,7 +137,7 @@ run_step_part (void *data, int i, int n)
       break;
     case STEP_CONV:{
       struct mnv3_conv_params p = s->p.conv;
-      split_range (p.oh, i, n, 1, &b, &e);
+      mnv3_split_range (p.oh, i, n, 1, &b, &e);
       p.oy0 = b;
       p.oy1 = e;
       if (b < e)
@@ -144,7 +146,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_DWCONV:{
       struct mnv3_dwconv_params p = s->p.dw;
-      split_range (p.oh, i, n, 1, &b, &e);
+      mnv3_split_range (p.oh, i, n, 1, &b, &e);
       p.oy0 = b;
       p.oy1 = e;
       if (b < e)
@@ -153,7 +155,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_GAP:{
       struct mnv3_gap_params p = s->p.gap;
-      split_range (p.c, i, n, 16, &b, &e);
+      mnv3_split_range (p.c, i, n, 16, &b, &e);
       p.c0 = b;
       p.c1 = e;
       if (b < e)
@@ -163,7 +165,7 @@ run_step_part (void *data, int i, int n)
     case STEP_CONV1X1:{
       struct mnv3_conv1x1_params p = s->p.c1;
       if (s->split_n) {
-        split_range (p.n, i, n, MNV3_CONV1X1_PANEL, &b, &e);
+        mnv3_split_range (p.n, i, n, MNV3_CONV1X1_PANEL, &b, &e);
         if (b >= e)
           break;
         p.n = e - b;
@@ -173,7 +175,7 @@ run_step_part (void *data, int i, int n)
           p.residual += b;
         k->conv1x1 (s->in, s->out + b, &p);
       } else {
-        split_range (p.m, i, n, 1, &b, &e);
+        mnv3_split_range (p.m, i, n, 1, &b, &e);
         if (b >= e)
           break;
         p.m = e - b;
@@ -185,7 +187,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_QUANT:{
       struct mnv3_quant_params p = s->p.quant;
-      split_range (p.n, i, n, 16, &b, &e);
+      mnv3_split_range (p.n, i, n, 16, &b, &e);
       p.n = e - b;
       if (b < e)
         k->quant (s->in + b, s->out + b, &p);
@@ -193,7 +195,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_ADD:{
       struct mnv3_add_params p = s->p.add;
-      split_range (p.n, i, n, 16, &b, &e);
+      mnv3_split_range (p.n, i, n, 16, &b, &e);
       p.n = e - b;
       if (b < e)
         k->add (s->in + b, s->in2 + b, s->out + b, &p);
@@ -201,7 +203,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_CSCALE:{
       struct mnv3_cscale_params p = s->p.cscale;
-      split_range (p.m, i, n, 1, &b, &e);
+      mnv3_split_range (p.m, i, n, 1, &b, &e);
       p.m = e - b;
       if (b < e)
         k->cscale (s->in + b * p.c, s->out + b * p.c, &p);
@@ -209,13 +211,16 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_QGAP:{
       struct mnv3_qgap_params p = s->p.qgap;
-      split_range (p.c, i, n, 16, &b, &e);
+      mnv3_split_range (p.c, i, n, 16, &b, &e);
       p.c0 = b;
       p.c1 = e;
       if (b < e)
         k->qgap (s->in, s->out, &p);
       break;
     }
+    default:
+      mnv3_quant_run_part (k, s, i, n);
+      break;
   }
 }
 
@@ -641,7 +646,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   size_t total = off_scratch + ALIGN_FLOATS (max_scratch * threads);
   gboolean emulate = model->act_quant &&
       !(options && options->float_activations);
-  size_t off_qin = total;       /* the rounded input, emulation only */
+  size_t off_qin = total;       /* the rounded input, quantized models only */
   if (emulate)
     total += ALIGN_FLOATS (n_in);
 
@@ -659,9 +664,18 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     A + off_d, A + off_pool, A + off_sq, A + off_scale, A + off_hidden,
     g->logits, A + off_scratch
   };
-  if (emulate)                  /* TFLite's rounding: a step list of its own */
+  const char *why = "no mnv3.int_quant";
+  g->engine = "float";
+  if (emulate && model->int_quant
+      && mnv3_quant_build_integer (&bld, model, &nb, &why)) {
+    g->engine = "integer";
+  } else if (emulate) {         /* TFLite's rounding: a step list of its own */
+    g_array_set_size (bld.steps, 0);
+    g_debug ("%s: no integer engine (%s): float with TFLite's rounding",
+        model->name, why);
     mnv3_quant_build_emulation (&bld, model, &nb);
-  else {
+    g->engine = "float-rounded";
+  } else {
     static const Mnv3NetWalk float_walk = { float_stem, float_block,
       float_head
     };
@@ -678,10 +692,9 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
       mnv3_pool_get_threads (g->pool) : 1;
   g_assert (g->n_chunks <= threads);
   g->part_ms = g_new0 (double, (size_t) g->n_chunks * N_PARTS);
-  g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads%s",
-      g->n_steps, total * 4.0 / (1 << 20), k->name,
-      mnv3_pool_get_threads (g->pool),
-      emulate ? ", TFLite activation rounding" : "");
+  g_debug ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads, "
+      "engine %s", g->n_steps, total * 4.0 / (1 << 20), k->name,
+      mnv3_pool_get_threads (g->pool), g->engine);
   return g;
 }
 
@@ -705,6 +718,13 @@ mnv3_graph_get_kernels (const Mnv3Graph * g)
 {
   g_return_val_if_fail (g != NULL, NULL);
   return g->k->name;
+}
+
+const char *
+mnv3_graph_get_engine (const Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, NULL);
+  return g->engine;
 }
 
 int
