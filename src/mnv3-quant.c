@@ -560,11 +560,20 @@ add_iconv1x1 (IntCtx * e, ProfType prof, const char *prefix, gboolean fc,
   IUnit u;
   if (!int_unit (e, prefix, fc, c, LAYOUT_KN, in, &uq->out, &u))
     return FALSE;
+  /* the optimized variants' copy (kernels.h) */
+  const size_t P = MNV3_QPANEL, K = c->cin, N = c->cout;
+  const size_t kp = (K + 1) / 2, panels = (N + P - 1) / P;
+  int16_t *wp = owned (e->bld, panels * kp * P * 2, sizeof (int16_t));
+  for (size_t k = 0; k < K; k++)
+    for (size_t n = 0; n < N; n++)
+      wp[(n / P) * kp * P * 2 + ((k / 2) * P + n % P) * 2 + k % 2] =
+          u.w[k * N + n];
   Step *s = istep (e, STEP_ICONV1X1, prof, x, y, (uint64_t) m * c->cin *
       c->cout);
   s->p.ic1 = (struct mnv3_qconv1x1_params) {
     .m = m,.k = c->cin,.n = c->cout,.in_stride = c->cin,.out_stride =
-        c->cout,.w_stride = c->cout,.w = u.w,.bias = u.bias,.rq = u.rq
+        c->cout,.w_stride = c->cout,.w = u.w,.wp = wp,.wp_panel = kp * P * 2,
+        .bias = u.bias,.rq = u.rq
   };
   s->split_n = m < (size_t) (8 * e->bld->threads);
   g_snprintf (s->desc, sizeof s->desc, "u8 m=%zu k=%d n=%d", m, c->cin,
@@ -618,9 +627,14 @@ int_stem (void *data, int hw, int ohw, int pad)
     return;
   s = istep (e, STEP_ICONV, PROF_STEM, buf->qin, e->cur, (uint64_t) ohw * ohw
       * model->stem.cout * 27);
+  const size_t F = 27, CO = model->stem.cout;
+  int16_t *wp = owned (e->bld, (F + 1) / 2 * CO * 2, sizeof (int16_t));
+  for (size_t f = 0; f < F; f++)
+    for (size_t co = 0; co < CO; co++)
+      wp[((f / 2) * CO + co) * 2 + f % 2] = u.w[f * CO + co];
   s->p.iconv = (struct mnv3_qconv_params) {
     .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = model->stem.cout,
-    .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = u.w,
+    .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = u.w,.wp = wp,
     .bias = u.bias,.in_zp = u.in_zp,.rq = u.rq
   };
   g_snprintf (s->desc, sizeof s->desc, "u8 %dx%dx3->%d", hw, hw,
@@ -664,9 +678,14 @@ int_block (void *data, int i, const Mnv3Block * b, int hw, int ohw, int pad)
     return;
   Step *s = istep (e, STEP_IDWCONV, PROF_DWCONV, dw_in, d, (uint64_t) m_out *
       b->cexp * b->k * b->k);
+  const size_t taps = (size_t) b->k * b->k, C = b->cexp;
+  int16_t *wp = owned (e->bld, (taps + 1) / 2 * C * 2, sizeof (int16_t));
+  for (size_t t = 0; t < taps; t++)
+    for (size_t ch = 0; ch < C; ch++)
+      wp[((t / 2) * C + ch) * 2 + t % 2] = u.w[t * C + ch];
   s->p.idw = (struct mnv3_qdwconv_params) {
     .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
-    .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = u.w,
+    .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = u.w,.wp = wp,
     .bias = u.bias,.in_zp = u.in_zp,.rq = u.rq
   };
   g_snprintf (s->desc, sizeof s->desc, "u8 %dx%dx%d k=%d s=%d", hw, hw,
@@ -855,6 +874,7 @@ mnv3_quant_run_part (const struct mnv3_kernels *k, const Step * s, int i, int n)
           break;
         p.n = e - b;
         p.w += b;
+        p.wp += b / MNV3_QPANEL * p.wp_panel;
         p.bias += b;
         p.rq.mult += b;
         p.rq.shift += b;

@@ -153,12 +153,18 @@ struct mnv3_requant {
  * mnv3_u8_conv1x1_pack ()), when not NULL. Rows [0, m), channels [0, n)
  * of the full N = w_stride (callers split N by offsetting w, wp by whole
  * panels, bias, rq arrays and out). */
+#define MNV3_QPANEL 16
 struct mnv3_qconv1x1_params {
   size_t m, k, n;
   size_t in_stride, out_stride, w_stride;
   const int16_t *w;
-  const void *wp;               /* packed for the optimized variants */
-  size_t wp_panel;              /* bytes between packed panels */
+  /* The same weights for the optimized variants: panels of MNV3_QPANEL
+   * columns, K rounded up to even, k pairs interleaved: column n of rows
+   * (2j, 2j + 1) are wp[(n / PANEL) * wp_panel + (j * PANEL + n % PANEL) *
+   * 2 + {0, 1}] (zeros past K and N). Callers splitting N offset wp by whole
+   * panels. */
+  const int16_t *wp;
+  size_t wp_panel;              /* int16 values per panel: 2 * ceil (k / 2) * PANEL */
   const int32_t *bias;
   struct mnv3_requant rq;
 };
@@ -172,18 +178,26 @@ struct mnv3_qdwconv_params {
   int k, stride, pad_top, pad_left;
   size_t oy0, oy1;
   const int16_t *w;
+  /* the same weights for the optimized variants, taps in pairs: channel c
+   * of taps (2j, 2j + 1) at wp[(j * c_total + c) * 2 + {0, 1}] (a zero tap
+   * completes the last pair) */
+  const int16_t *wp;
   const int32_t *bias;
   int32_t in_zp;
   struct mnv3_requant rq;
 };
 
 /* Full k x k conv (the stem), geometry as mnv3_conv_params, w: k x k x cin x
- * cout int16 (weight - zero point); padding adds nothing as in dwconv. */
+ * cout int16 (weight - zero point); padding adds nothing as in dwconv. wp:
+ * the same for the optimized variants, the k * k * cin inputs f = tap * cin
+ * + ci in pairs: output channel co of inputs (2j, 2j + 1) at wp[(j * cout +
+ * co) * 2 + {0, 1}] (a zero completes the last pair). */
 struct mnv3_qconv_params {
   size_t ih, iw, cin, oh, ow, cout;
   int k, stride, pad_top, pad_left;
   size_t oy0, oy1;
   const int16_t *w;
+  const int16_t *wp;
   const int32_t *bias;
   int32_t in_zp;
   struct mnv3_requant rq;
