@@ -573,7 +573,7 @@ add_iconv1x1 (IntCtx * e, ProfType prof, const char *prefix, gboolean fc,
   s->p.ic1 = (struct mnv3_qconv1x1_params) {
     .m = m,.k = c->cin,.n = c->cout,.in_stride = c->cin,.out_stride =
         c->cout,.w_stride = c->cout,.w = u.w,.wp = wp,.wp_panel = kp * P * 2,
-        .bias = u.bias,.rq = u.rq
+    .bias = u.bias,.rq = u.rq
   };
   s->split_n = m < (size_t) (8 * e->bld->threads);
   g_snprintf (s->desc, sizeof s->desc, "u8 m=%zu k=%d n=%d", m, c->cin,
@@ -832,10 +832,16 @@ mnv3_quant_run_part (const struct mnv3_kernels *k, const Step * s, int i, int n)
     case STEP_IQUANT:{
       mnv3_split_range (s->p.iq.n, i, n, 64, &b, &e);
       const float inv = 1.0f / s->p.iq.scale;
-      uint8_t *o = (uint8_t *) s->out;
+      const int32_t zp = s->p.iq.zp;
+      const float *restrict x = s->in;
+      uint8_t *restrict o = (uint8_t *) s->out;
       for (size_t j = b; j < e; j++) {
-        float v = rintf (s->in[j] * inv) + (float) s->p.iq.zp;
-        o[j] = (uint8_t) (v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v));
+        float v = x[j] * inv;
+        v = v > -512.0f ? v : -512.0f;
+        v = v < 512.0f ? v : 512.0f;
+        int32_t q = (int32_t) mnv3_round_even (v) + zp;
+        q = q < 0 ? 0 : q;
+        o[j] = (uint8_t) (q > 255 ? 255 : q);
       }
       break;
     }

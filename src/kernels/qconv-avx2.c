@@ -14,10 +14,62 @@
 #define MAX_KPAIRS 2048         /* K up to 4096, else the reference kernel */
 #define MAX_DW_C 4096           /* channels of the depthwise zero-point row */
 
+/* One row of a 1x1 conv from its input pairs @xs. */
+static void
+conv1x1_row (const int32_t * xs, uint8_t * y, size_t kp,
+    const struct mnv3_qconv1x1_params *p)
+{
+  const size_t P = MNV3_QPANEL;
+  const __m256i zp = _mm256_set1_epi32 (p->rq.out_zp);
+  const __m256i lo = _mm256_set1_epi32 (p->rq.out_min);
+  const __m256i hi = _mm256_set1_epi32 (p->rq.out_max);
+  for (size_t n0 = 0; n0 < p->n; n0 += P) {
+    const size_t nn = p->n - n0 < P ? p->n - n0 : P;
+    int32_t bias[16] = { 0 }, mult[16] = { 0 }, shift[16] = { 0 };
+    memcpy (bias, p->bias + n0, nn * sizeof (int32_t));
+    memcpy (mult, p->rq.mult + n0, nn * sizeof (int32_t));
+    memcpy (shift, p->rq.shift + n0, nn * sizeof (int32_t));
+    const int16_t *w = p->wp + (n0 / P) * p->wp_panel;
+    __m256i a0 = _mm256_loadu_si256 ((const __m256i *) bias);
+    __m256i a1 = _mm256_loadu_si256 ((const __m256i *) (bias + 8));
+    __m256i c0 = _mm256_setzero_si256 (), c1 = _mm256_setzero_si256 ();
+    size_t j = 0;
+    for (; j + 2 <= kp; j += 2) {
+      __m256i x0 = _mm256_set1_epi32 (xs[j]);
+      __m256i x1 = _mm256_set1_epi32 (xs[j + 1]);
+      a0 = _mm256_add_epi32 (a0, _mm256_madd_epi16 (x0,
+              _mm256_loadu_si256 ((const __m256i *) (w + j * 32))));
+      a1 = _mm256_add_epi32 (a1, _mm256_madd_epi16 (x0,
+              _mm256_loadu_si256 ((const __m256i *) (w + j * 32 + 16))));
+      c0 = _mm256_add_epi32 (c0, _mm256_madd_epi16 (x1,
+              _mm256_loadu_si256 ((const __m256i *) (w + j * 32 + 32))));
+      c1 = _mm256_add_epi32 (c1, _mm256_madd_epi16 (x1,
+              _mm256_loadu_si256 ((const __m256i *) (w + j * 32 + 48))));
+    }
+    for (; j < kp; j++) {
+      __m256i x0 = _mm256_set1_epi32 (xs[j]);
+      a0 = _mm256_add_epi32 (a0, _mm256_madd_epi16 (x0,
+              _mm256_loadu_si256 ((const __m256i *) (w + j * 32))));
+      a1 = _mm256_add_epi32 (a1, _mm256_madd_epi16 (x0,
+              _mm256_loadu_si256 ((const __m256i *) (w + j * 32 + 16))));
+    }
+    a0 = _mm256_add_epi32 (a0, c0);
+    a1 = _mm256_add_epi32 (a1, c1);
+    mnv3_store_u8x8_avx2 (y + n0, mnv3_requant_avx2 (a0,
+            _mm256_loadu_si256 ((const __m256i *) mult),
+            _mm256_loadu_si256 ((const __m256i *) shift), zp, lo, hi), nn);
+    if (nn > 8)
+      mnv3_store_u8x8_avx2 (y + n0 + 8, mnv3_requant_avx2 (a1,
+              _mm256_loadu_si256 ((const __m256i *) (mult + 8)),
+              _mm256_loadu_si256 ((const __m256i *) (shift + 8)), zp, lo,
+              hi), nn - 8);
+  }
+}
+
 /* 1x1: MR rows x 16 columns per tile, the row inputs as (x[2j] | x[2j+1]
  * << 16) pairs broadcast against a panel's 2 x 16 weights. */
 void
-mnv3_u8_conv1x1__avx2 (const uint8_t *in, uint8_t *out,
+mnv3_u8_conv1x1__avx2 (const uint8_t * in, uint8_t * out,
     const struct mnv3_qconv1x1_params *p)
 {
   const size_t K = p->k, kp = (K + 1) / 2, P = MNV3_QPANEL;
@@ -38,6 +90,12 @@ mnv3_u8_conv1x1__avx2 (const uint8_t *in, uint8_t *out,
         xs[r][j] = (int32_t) x[2 * j] | ((int32_t) x[2 * j + 1] << 16);
       if (K % 2)
         xs[r][kp - 1] = x[K - 1];
+    }
+    if (mr < MR) {
+      /* the last rows (and GEMVs) one at a time */
+      for (size_t r = 0; r < mr; r++)
+        conv1x1_row (xs[r], out + (m0 + r) * p->out_stride, kp, p);
+      continue;
     }
     for (size_t n0 = 0; n0 < p->n; n0 += P) {
       const size_t nn = p->n - n0 < P ? p->n - n0 : P;
@@ -87,7 +145,7 @@ mnv3_u8_conv1x1__avx2 (const uint8_t *in, uint8_t *out,
  * interleaved per channel against the packed weight pairs. Taps outside
  * the map read a row of zero points (input - zero point = 0). */
 void
-mnv3_u8_dwconv__avx2 (const uint8_t *in, uint8_t *out,
+mnv3_u8_dwconv__avx2 (const uint8_t * in, uint8_t * out,
     const struct mnv3_qdwconv_params *p)
 {
   const size_t C = p->c;
@@ -148,7 +206,7 @@ mnv3_u8_dwconv__avx2 (const uint8_t *in, uint8_t *out,
 /* The stem: the k * k * cin inputs of a pixel as int16 pairs (0 outside
  * the map), broadcast against 2 x 8 output channels of packed weights. */
 void
-mnv3_u8_conv__avx2 (const uint8_t *in, uint8_t *out,
+mnv3_u8_conv__avx2 (const uint8_t * in, uint8_t * out,
     const struct mnv3_qconv_params *p)
 {
   const size_t F = (size_t) p->k * p->k * p->cin, fp = (F + 1) / 2;
