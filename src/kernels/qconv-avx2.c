@@ -25,10 +25,20 @@ conv1x1_row (const int32_t * xs, uint8_t * y, size_t kp,
   const __m256i hi = _mm256_set1_epi32 (p->rq.out_max);
   for (size_t n0 = 0; n0 < p->n; n0 += P) {
     const size_t nn = p->n - n0 < P ? p->n - n0 : P;
-    int32_t bias[16] = { 0 }, mult[16] = { 0 }, shift[16] = { 0 };
-    memcpy (bias, p->bias + n0, nn * sizeof (int32_t));
-    memcpy (mult, p->rq.mult + n0, nn * sizeof (int32_t));
-    memcpy (shift, p->rq.shift + n0, nn * sizeof (int32_t));
+    int32_t pad[3][16];
+    const int32_t *bias = p->bias + n0, *mult = p->rq.mult + n0;
+    const int32_t *shift = p->rq.shift + n0;
+    if (nn < P) {               /* the last panel: zeros past N */
+      memset (pad, 0, sizeof pad);
+      for (size_t j = 0; j < nn; j++) {
+        pad[0][j] = bias[j];
+        pad[1][j] = mult[j];
+        pad[2][j] = shift[j];
+      }
+      bias = pad[0];
+      mult = pad[1];
+      shift = pad[2];
+    }
     const int16_t *w = p->wp + (n0 / P) * p->wp_panel;
     __m256i a0 = _mm256_loadu_si256 ((const __m256i *) bias);
     __m256i a1 = _mm256_loadu_si256 ((const __m256i *) (bias + 8));
@@ -99,10 +109,20 @@ mnv3_u8_conv1x1__avx2 (const uint8_t * in, uint8_t * out,
     }
     for (size_t n0 = 0; n0 < p->n; n0 += P) {
       const size_t nn = p->n - n0 < P ? p->n - n0 : P;
-      int32_t bias[16] = { 0 }, mult[16] = { 0 }, shift[16] = { 0 };
-      memcpy (bias, p->bias + n0, nn * sizeof (int32_t));
-      memcpy (mult, p->rq.mult + n0, nn * sizeof (int32_t));
-      memcpy (shift, p->rq.shift + n0, nn * sizeof (int32_t));
+      int32_t pad[3][16];
+      const int32_t *bias = p->bias + n0, *mult = p->rq.mult + n0;
+      const int32_t *shift = p->rq.shift + n0;
+      if (nn < P) {             /* the last panel: zeros past N */
+        memset (pad, 0, sizeof pad);
+        for (size_t j = 0; j < nn; j++) {
+          pad[0][j] = bias[j];
+          pad[1][j] = mult[j];
+          pad[2][j] = shift[j];
+        }
+        bias = pad[0];
+        mult = pad[1];
+        shift = pad[2];
+      }
       const int16_t *w = p->wp + (n0 / P) * p->wp_panel;
       __m256i b0 = _mm256_loadu_si256 ((const __m256i *) bias);
       __m256i b1 = _mm256_loadu_si256 ((const __m256i *) (bias + 8));
