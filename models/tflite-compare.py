@@ -96,6 +96,37 @@ def engine(mnv3, model):
     return "?"
 
 
+def bench(a, path, model):
+    """Side by side at 1 thread, alternating: TFLite (default kernels: XNNPACK) invoke time,
+    `mnv3 bench` with the integer engine and with --float-activations. Medians of medians."""
+    import time
+    from ai_edge_litert.interpreter import Interpreter
+    it = Interpreter(model_path=path, num_threads=1)
+    it.allocate_tensors()
+    inp = it.get_input_details()[0]
+    it.set_tensor(inp["index"], np.random.default_rng(0).integers(0, 256, inp["shape"],
+                                                                 dtype=np.uint8))
+    rows = {"tflite-xnnpack": [], "mnv3-integer": [], "mnv3-float": []}
+    for _ in range(a.bench):
+        for _ in range(10):
+            it.invoke()
+        t = []
+        for _ in range(a.bench_runs):
+            t0 = time.perf_counter()
+            it.invoke()
+            t.append((time.perf_counter() - t0) * 1e3)
+        rows["tflite-xnnpack"].append(float(np.median(t)))
+        for key, extra in (("mnv3-integer", []), ("mnv3-float", ["--float-activations"])):
+            r = subprocess.run([a.mnv3, "bench", model, "--threads", "1", "--runs",
+                                str(a.bench_runs)] + extra, capture_output=True, text=True,
+                               check=True)
+            line = r.stdout.strip().splitlines()[-1]
+            rows[key].append(float(line.split("median_ms=")[1].split()[0]))
+    for key, v in rows.items():
+        print("  bench 1 thread %-15s median ms %s -> %.3f" % (key, " ".join("%.2f" % x for x in v),
+                                                             float(np.median(v))))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("tflite", nargs="+")
@@ -104,6 +135,10 @@ def main():
     ap.add_argument("--mnv3", default=os.path.join(HERE, "..", "build", "src", "mnv3"))
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--kernels", nargs="+", default=["ref", "avx2", "avx512"])
+    ap.add_argument("--bench", type=int, default=0, metavar="ROUNDS",
+                    help="also time TFLite (XNNPACK) against mnv3 (integer, float) at 1 thread, "
+                         "alternating, ROUNDS times")
+    ap.add_argument("--bench-runs", type=int, default=100)
     a = ap.parse_args()
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,6 +188,8 @@ def main():
                     failed |= bytes_equal != total
             top_same = sum(int(np.argmax(g) == np.argmax(x)) for g, x in zip(got, xnn_probs))
             diff = sum(int(np.sum(r != x)) for r, x in zip(ref_probs, xnn_probs))
+            if a.bench:
+                bench(a, path, model)
             print("  XNNPACK (default kernels): top-1 equal to ours on %d of %d inputs; its "
                   "softmax output differs from BUILTIN_REF's in %d of %d bytes"
                   % (top_same, len(inputs), diff, sum(r.size for r in ref_probs)))

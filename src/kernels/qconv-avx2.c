@@ -241,7 +241,21 @@ mnv3_u8_conv__avx2 (const uint8_t * in, uint8_t * out,
   for (size_t oy = p->oy0; oy < p->oy1; oy++) {
     for (size_t ox = 0; ox < p->ow; ox++) {
       size_t f = 0;
-      for (int ky = 0; ky < p->k; ky++) {
+      long iy0 = (long) oy * p->stride - p->pad_top;
+      long ix0 = (long) ox * p->stride - p->pad_left;
+      const int interior = iy0 >= 0 && ix0 >= 0 && iy0 + p->k <= (long) p->ih
+          && ix0 + p->k <= (long) p->iw;
+      if (interior) {
+        /* inside the map: k rows of k * cin contiguous bytes */
+        const size_t row = (size_t) p->k * p->cin;
+        for (int ky = 0; ky < p->k; ky++) {
+          const uint8_t *x = in + ((size_t) (iy0 + ky) * p->iw +
+              (size_t) ix0) * p->cin;
+          for (size_t i = 0; i < row; i++)
+            xv[f++] = (int16_t) ((int32_t) x[i] - p->in_zp);
+        }
+      }
+      for (int ky = 0; !interior && ky < p->k; ky++) {
         long iy = (long) oy * p->stride - p->pad_top + ky;
         for (int kx = 0; kx < p->k; kx++) {
           long ix = (long) ox * p->stride - p->pad_left + kx;

@@ -11,7 +11,8 @@ TensorFlow Lite's activation quantization, mnv3.act_quant, and mnv3 rounds every
 uint8 grid as TFLite does: the "emulating file" below), with --float-activations (plain float), and
 as is (the quantized weights too: mnv3 runs its integer engine, byte-exact with TFLite's
 BUILTIN_REF kernels as models/tflite-compare.py checks; here `mnv3 info` must report the integer
-engine and check 3 applies to it as well). Checks per model and photo (the exact 224x224 inputs of
+engine, its logits must be identical with every kernel set and 1 or 2 threads, and check 3
+applies to it as well). Checks per model and photo (the exact 224x224 inputs of
 reference/inputs_224):
 1. Converter exactness (float file): `mnv3 classify --logits` equals an independent numpy
    interpretation of the .tflite file's own graph in float (tests/models/tflitesim.py, no rounding
@@ -103,6 +104,17 @@ def main():
             xs.tofile(f32)
             float_logits = M.logits(exe, outf, f32)
             emu_logits = M.logits(exe, out, f32)
+            # the integer engine: the same bytes with every kernel set and 1 or 2 threads
+            int_logits = M.logits(exe, outi, f32, "--kernels", "ref", "--threads", "1")
+            for ks in ("avx2", "avx512"):
+                for th in ("1", "2"):
+                    try:
+                        other = M.logits(exe, outi, f32, "--kernels", ks, "--threads", th)
+                    except AssertionError:
+                        continue        # a kernel set this CPU lacks
+                    if other.shape != int_logits.shape or np.any(other != int_logits):
+                        failures.append("%s: integer engine logits with kernels %s, %s threads "
+                                        "differ from the reference kernels'" % (name, ks, th))
             emu_as_float = M.logits(exe, out, f32, "--float-activations")
             want = (len(raws), 1001)
             if float_logits.shape != want or emu_logits.shape != want or emu_as_float.shape != want:
