@@ -27,6 +27,20 @@ mnv3_srdhm_avx2 (__m256i a, __m256i b)
       _mm256_slli_epi64 (odd, 1), 0xAA);
 }
 
+/* RoundingDivideByPOT (x, right) per lane, as floor ((x + 2^(right - 1) -
+ * (x < 0 && right > 0)) / 2^right) (equal to gemmlowp's for |x| < 2^31 -
+ * 2^(right - 1), which a requantized sum of products of bytes never nears);
+ * half is 2^(right - 1), 0 where right is 0. */
+static inline __m256i
+mnv3_rdpot_avx2 (__m256i x, __m256i right, __m256i half)
+{
+  /* -1 for x < 0, where right > 0 (half > 0) */
+  __m256i neg = _mm256_and_si256 (_mm256_cmpgt_epi32 (_mm256_setzero_si256 (),
+          x), _mm256_cmpgt_epi32 (half, _mm256_setzero_si256 ()));
+  return _mm256_srav_epi32 (_mm256_add_epi32 (_mm256_add_epi32 (x, half),
+          neg), right);
+}
+
 /* clamp (zp + requant (acc, mult, shift), lo, hi) per lane */
 static inline __m256i
 mnv3_requant_avx2 (__m256i acc, __m256i mult, __m256i shift, __m256i zp,
@@ -35,14 +49,9 @@ mnv3_requant_avx2 (__m256i acc, __m256i mult, __m256i shift, __m256i zp,
   const __m256i zero = _mm256_setzero_si256 (), one = _mm256_set1_epi32 (1);
   __m256i left = _mm256_max_epi32 (shift, zero);
   __m256i right = _mm256_max_epi32 (_mm256_sub_epi32 (zero, shift), zero);
+  __m256i half = _mm256_srli_epi32 (_mm256_sllv_epi32 (one, right), 1);
   __m256i x = mnv3_srdhm_avx2 (_mm256_sllv_epi32 (acc, left), mult);
-  __m256i mask = _mm256_sub_epi32 (_mm256_sllv_epi32 (one, right), one);
-  __m256i rem = _mm256_and_si256 (x, mask);
-  __m256i th = _mm256_sub_epi32 (_mm256_srli_epi32 (mask, 1),
-      _mm256_cmpgt_epi32 (zero, x));
-  x = _mm256_sub_epi32 (_mm256_srav_epi32 (x, right),
-      _mm256_cmpgt_epi32 (rem, th));
-  x = _mm256_add_epi32 (x, zp);
+  x = _mm256_add_epi32 (mnv3_rdpot_avx2 (x, right, half), zp);
   return _mm256_min_epi32 (_mm256_max_epi32 (x, lo), hi);
 }
 
