@@ -187,6 +187,13 @@ def main():
                                                              ref_logits[0].size))
                     failed |= bytes_equal != total
             top_same = sum(int(np.argmax(g) == np.argmax(x)) for g, x in zip(got, xnn_probs))
+            top_diff = ["%s (ours %d, XNNPACK %d at %d/256, REF %d at %d/256)"
+                        % (n, int(np.argmax(g)), int(np.argmax(x)), int(np.max(x)),
+                           int(np.argmax(r)), int(np.max(r)))
+                        for (n, _), g, x, r in zip(inputs, got, xnn_probs, ref_probs)
+                        if np.argmax(g) != np.argmax(x)]
+            if top_diff:
+                print("  top-1 differs from XNNPACK on: " + "; ".join(top_diff))
             diff = sum(int(np.sum(r != x)) for r, x in zip(ref_probs, xnn_probs))
             if a.bench:
                 bench(a, path, model)
