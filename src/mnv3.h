@@ -109,9 +109,10 @@ const Mnv3ModelInfo *mnv3_model_get_info (const Mnv3Model * model);
  *   MNV3_KERNELS environment variable), "ref", "avx2", "avx512"
  * @float_activations: for a model that carries activation quantization
  *   (mnv3.act_quant, converted from a uint8 TFLite file): %FALSE (default)
- *   rounds every activation to TensorFlow Lite's uint8 grid, as TFLite does,
- *   so that the results are TFLite's; %TRUE computes in plain float (faster,
- *   the network the quantized weights encode). No effect on other models.
+ *   computes as TensorFlow Lite does, with the integer engine when the file
+ *   keeps its quantized weights (mnv3.int_quant), else by rounding every
+ *   activation to TFLite's uint8 grid; %TRUE computes in plain float (the
+ *   network the quantized weights encode). No effect on other models.
  */
 typedef struct {
   int threads;
