@@ -41,6 +41,34 @@ mnv3_rdpot_avx2 (__m256i x, __m256i right, __m256i half)
           neg), right);
 }
 
+/* A requantization's shifts as mnv3_requant_pre_avx2 () takes them. */
+typedef struct
+{
+  __m256i mult, left, right, half;
+} Mnv3RequantAvx2;
+
+static inline Mnv3RequantAvx2
+mnv3_requant_prep_avx2 (__m256i mult, __m256i shift)
+{
+  const __m256i zero = _mm256_setzero_si256 (), one = _mm256_set1_epi32 (1);
+  Mnv3RequantAvx2 r;
+  r.mult = mult;
+  r.left = _mm256_max_epi32 (shift, zero);
+  r.right = _mm256_max_epi32 (_mm256_sub_epi32 (zero, shift), zero);
+  r.half = _mm256_srli_epi32 (_mm256_sllv_epi32 (one, r.right), 1);
+  return r;
+}
+
+/* mnv3_requant_avx2 () with the shifts prepared */
+static inline __m256i
+mnv3_requant_pre_avx2 (__m256i acc, const Mnv3RequantAvx2 * r, __m256i zp,
+    __m256i lo, __m256i hi)
+{
+  __m256i x = mnv3_srdhm_avx2 (_mm256_sllv_epi32 (acc, r->left), r->mult);
+  x = _mm256_add_epi32 (mnv3_rdpot_avx2 (x, r->right, r->half), zp);
+  return _mm256_min_epi32 (_mm256_max_epi32 (x, lo), hi);
+}
+
 /* clamp (zp + requant (acc, mult, shift), lo, hi) per lane */
 static inline __m256i
 mnv3_requant_avx2 (__m256i acc, __m256i mult, __m256i shift, __m256i zp,

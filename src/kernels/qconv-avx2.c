@@ -144,18 +144,20 @@ mnv3_u8_conv1x1__avx2 (const uint8_t * in, uint8_t * out,
         a30 = _mm256_add_epi32 (a30, _mm256_madd_epi16 (x3, w0));
         a31 = _mm256_add_epi32 (a31, _mm256_madd_epi16 (x3, w1));
       }
-      __m256i m0v = _mm256_loadu_si256 ((const __m256i *) mult);
-      __m256i m1v = _mm256_loadu_si256 ((const __m256i *) (mult + 8));
-      __m256i s0v = _mm256_loadu_si256 ((const __m256i *) shift);
-      __m256i s1v = _mm256_loadu_si256 ((const __m256i *) (shift + 8));
+      const Mnv3RequantAvx2 r0 = mnv3_requant_prep_avx2 (_mm256_loadu_si256
+          ((const __m256i *) mult), _mm256_loadu_si256 ((const __m256i *)
+              shift));
+      const Mnv3RequantAvx2 r1 = mnv3_requant_prep_avx2 (_mm256_loadu_si256
+          ((const __m256i *) (mult + 8)), _mm256_loadu_si256 ((const __m256i *)
+              (shift + 8)));
       __m256i acc[MR][2] = { {a00, a01}, {a10, a11}, {a20, a21}, {a30, a31} };
       for (size_t r = 0; r < mr; r++) {
         uint8_t *y = out + (m0 + r) * p->out_stride + n0;
-        mnv3_store_u8x8_avx2 (y, mnv3_requant_avx2 (acc[r][0], m0v, s0v, zp,
+        mnv3_store_u8x8_avx2 (y, mnv3_requant_pre_avx2 (acc[r][0], &r0, zp,
                 lo, hi), nn);
         if (nn > 8)
-          mnv3_store_u8x8_avx2 (y + 8, mnv3_requant_avx2 (acc[r][1], m1v,
-                  s1v, zp, lo, hi), nn - 8);
+          mnv3_store_u8x8_avx2 (y + 8, mnv3_requant_pre_avx2 (acc[r][1], &r1,
+                  zp, lo, hi), nn - 8);
       }
     }
   }
