@@ -96,9 +96,20 @@ def engine(mnv3, model):
     return "?"
 
 
+def child_cpu_ms(cmd):
+    """CPU time (user + system) of running @cmd, in ms."""
+    import resource
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, capture_output=True, text=True, check=True)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) * 1e3
+
+
 def bench(a, path, model):
-    """Side by side at 1 thread, alternating: TFLite (default kernels: XNNPACK) invoke time,
-    `mnv3 bench` with the integer engine and with --float-activations. Medians of medians."""
+    """Side by side at 1 thread, alternating, ROUNDS times: TFLite with its default kernels
+    (XNNPACK), `mnv3 bench` with the integer engine and with --float-activations. Reports per
+    inference the median wall time and the CPU time (which a machine shared with other busy
+    processes inflates much less: time spent waiting for a core is not counted)."""
     import time
     from ai_edge_litert.interpreter import Interpreter
     it = Interpreter(model_path=path, num_threads=1)
@@ -106,25 +117,34 @@ def bench(a, path, model):
     inp = it.get_input_details()[0]
     it.set_tensor(inp["index"], np.random.default_rng(0).integers(0, 256, inp["shape"],
                                                                  dtype=np.uint8))
-    rows = {"tflite-xnnpack": [], "mnv3-integer": [], "mnv3-float": []}
+    n = a.bench_runs
+    wall = {"tflite-xnnpack": [], "mnv3-integer": [], "mnv3-float": []}
+    cpu = {k: [] for k in wall}
     for _ in range(a.bench):
         for _ in range(10):
             it.invoke()
-        t = []
-        for _ in range(a.bench_runs):
+        t, c0 = [], time.process_time()
+        for _ in range(n):
             t0 = time.perf_counter()
             it.invoke()
             t.append((time.perf_counter() - t0) * 1e3)
-        rows["tflite-xnnpack"].append(float(np.median(t)))
+        cpu["tflite-xnnpack"].append((time.process_time() - c0) * 1e3 / n)
+        wall["tflite-xnnpack"].append(float(np.median(t)))
         for key, extra in (("mnv3-integer", []), ("mnv3-float", ["--float-activations"])):
-            r = subprocess.run([a.mnv3, "bench", model, "--threads", "1", "--runs",
-                                str(a.bench_runs)] + extra, capture_output=True, text=True,
+            cmd = [a.mnv3, "bench", model, "--threads", "1", "--warmup", "0"] + extra
+            base = child_cpu_ms(cmd + ["--runs", "1"])
+            r0 = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
+            r = subprocess.run(cmd + ["--runs", str(n + 1)], capture_output=True, text=True,
                                check=True)
+            r1 = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)
+            used = ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) * 1e3
+            cpu[key].append((used - base) / n)
             line = r.stdout.strip().splitlines()[-1]
-            rows[key].append(float(line.split("median_ms=")[1].split()[0]))
-    for key, v in rows.items():
-        print("  bench 1 thread %-15s median ms %s -> %.3f" % (key, " ".join("%.2f" % x for x in v),
-                                                             float(np.median(v))))
+            wall[key].append(float(line.split("median_ms=")[1].split()[0]))
+    for key in wall:
+        print("  bench 1 thread %-15s wall median ms %s -> %.3f; cpu ms %s -> %.3f"
+              % (key, " ".join("%.2f" % x for x in wall[key]), float(np.median(wall[key])),
+                 " ".join("%.2f" % x for x in cpu[key]), float(np.median(cpu[key]))))
 
 
 def main():
