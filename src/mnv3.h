@@ -128,9 +128,10 @@ Mnv3Fuse mnv3_fuse_from_string (const char *s);
  *   MNV3_KERNELS environment variable), "ref", "avx2", "avx512"
  * @float_activations: for a model that carries activation quantization
  *   (mnv3.act_quant, converted from a uint8 TFLite file): %FALSE (default)
- *   rounds every activation to TensorFlow Lite's uint8 grid, as TFLite does,
- *   so that the results are TFLite's; %TRUE computes in plain float (faster,
- *   the network the quantized weights encode). No effect on other models.
+ *   computes as TensorFlow Lite does, with the integer engine when the file
+ *   keeps its quantized weights (mnv3.int_quant), else by rounding every
+ *   activation to TFLite's uint8 grid; %TRUE computes in plain float (the
+ *   network the quantized weights encode). No effect on other models.
  * @fuse: which inverted-residual blocks run fused (see #Mnv3Fuse); the
  *   library reads no environment for it: callers (the CLI, the element) map
  *   MNV3_FUSE with mnv3_fuse_from_string()
@@ -162,6 +163,12 @@ void mnv3_graph_free (Mnv3Graph * graph);
 /* The name of the kernel set in use ("ref", "avx2", "avx512"). */
 const char *mnv3_graph_get_kernels (const Mnv3Graph * graph);
 int mnv3_graph_get_threads (const Mnv3Graph * graph);
+
+/* How the graph computes: "float" (float kernels), "integer" (the integer
+ * engine: a quantized TFLite file converted with its quantized weights,
+ * TFLite's integer arithmetic), "float-rounded" (a quantized file without
+ * them: float kernels rounding activations to TFLite's grids). */
+const char *mnv3_graph_get_engine (const Mnv3Graph * graph);
 
 /**
  * mnv3_graph_get_input:

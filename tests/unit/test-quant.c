@@ -501,6 +501,46 @@ test_graph (void)
   g_free (base);
 }
 
+/* The integer engine's fixed-point helpers (kernels.h) on cases worked out
+ * by hand from gemmlowp's definitions, which TensorFlow Lite's reference
+ * kernels use: SaturatingRoundingDoublingHighMul rounds a * b / 2^31 to
+ * nearest with ties towards +infinity (its nudge of 2^30, or 1 - 2^30 for a
+ * negative product, then a truncating division: -1.5 becomes -1, -0.5
+ * becomes 0), RoundingDivideByPOT rounds x / 2^e half away from zero,
+ * MultiplyByQuantizedMultiplier applies the first then the second. */
+static void
+test_fixed_point (void)
+{
+  /* 2^30 * 2^30 / 2^31 = 2^29 exactly; 3 * 2^30 / 2^31 = 1.5 -> 2 */
+  g_assert_cmpint (mnv3_srdhm (1 << 30, 1 << 30), ==, 1 << 29);
+  g_assert_cmpint (mnv3_srdhm (3, 1 << 30), ==, 2);
+  g_assert_cmpint (mnv3_srdhm (-3, 1 << 30), ==, -1);
+  g_assert_cmpint (mnv3_srdhm (1, 1 << 30), ==, 1);     /* 0.5 -> 1 */
+  g_assert_cmpint (mnv3_srdhm (-1, 1 << 30), ==, 0);    /* -0.5 -> 0 */
+  g_assert_cmpint (mnv3_srdhm (-5, 1 << 30), ==, -2);   /* -2.5 -> -2 */
+  g_assert_cmpint (mnv3_srdhm (-7, 1 << 30), ==, -3);   /* -3.5 -> -3 */
+  g_assert_cmpint (mnv3_srdhm (-7, 3 << 29), ==, -5);   /* -5.25 -> -5 */
+  g_assert_cmpint (mnv3_srdhm (INT32_MIN, INT32_MIN), ==, INT32_MAX);
+  /* 3 / 2 = 1.5 -> 2, -3 / 2 -> -2, 5 / 4 = 1.25 -> 1, -5 / 4 -> -1,
+   * -6 / 4 = -1.5 -> -2, 7 / 1 = 7 */
+  g_assert_cmpint (mnv3_rdpot (3, 1), ==, 2);
+  g_assert_cmpint (mnv3_rdpot (-3, 1), ==, -2);
+  g_assert_cmpint (mnv3_rdpot (5, 2), ==, 1);
+  g_assert_cmpint (mnv3_rdpot (-5, 2), ==, -1);
+  g_assert_cmpint (mnv3_rdpot (-6, 2), ==, -2);
+  g_assert_cmpint (mnv3_rdpot (7, 0), ==, 7);
+  /* The case that showed TFLite's float product of a uint8 filter's scales
+   * (mnv3-quant.c): 662 * 1711174635 / 2^31 = 527.49999 -> 527, / 32 =
+   * 16.47 -> 16; with the multiplier of the float product, 1711174696,
+   * 527.50001 -> 528, / 32 = 16.5 -> 17 (double rounding); negated,
+   * -527.50001 -> -528, / 32 = -16.5 -> -17. */
+  g_assert_cmpint (mnv3_requant (662, 1711174635, -5), ==, 16);
+  g_assert_cmpint (mnv3_requant (662, 1711174696, -5), ==, 17);
+  g_assert_cmpint (mnv3_requant (-662, 1711174696, -5), ==, -17);
+  /* a left shift: 100 * 2 * 0.75 = 150 */
+  g_assert_cmpint (mnv3_requant (100, 3 << 29, 1), ==, 150);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -515,6 +555,7 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/kernel/qgap", test_kernel_qgap);
   g_test_add_func ("/quant/metadata", test_metadata);
   g_test_add_func ("/quant/graph", test_graph);
+  g_test_add_func ("/quant/fixed-point", test_fixed_point);
   int ret = g_test_run ();
   g_object_unref (fx.parser);
   g_free (fx.file);
