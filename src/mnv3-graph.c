@@ -96,6 +96,7 @@ struct _Mnv3Graph
   float *arena;
   float *input;
   float *logits;
+  float *pooled, *pre_logits;   /* mnv3_graph_get_embedding () */
   Step *steps;
   int n_steps;
   int n_chunks;                 /* per step: one per thread, claimed dynamically */
@@ -340,6 +341,24 @@ mnv3_graph_run (Mnv3Graph * g)
   if (g->profiling)
     g->prof_runs++;
   return g->logits;
+}
+
+const float *
+mnv3_graph_get_embedding (Mnv3Graph * g, Mnv3EmbeddingKind kind, int *n)
+{
+  int len = 0;
+  const float *v = NULL;
+  g_return_val_if_fail (g != NULL, NULL);
+  if (kind == MNV3_EMBEDDING_POOLED) {
+    len = g->model->info.embedding_size;
+    v = g->pooled;
+  } else if (kind == MNV3_EMBEDDING_PRE_LOGITS) {
+    len = g->model->info.pre_logits_size;
+    v = len > 0 ? g->pre_logits : NULL;
+  }
+  if (n)
+    *n = len;
+  return v;
 }
 
 /* Building the step list. */
@@ -659,6 +678,8 @@ add_quant_network (Builder * bld, const Mnv3Model * model,
   add_unit_quant (bld, PROF_HEAD, buf->e, m * c.cout, &model->head, &aq->head);
   add_qgap (bld, PROF_POOL, buf->e, buf->p, m, c.cout,
       unit_grid (&model->head, &aq->head), &aq->pool);
+  if (model->info.num_classes == 0)     /* embedding-only */
+    return;
   c = conv_pre_act (&model->hidden);
   add_conv1x1 (bld, PROF_CLASSIFIER, &c, buf->p, buf->h, 1, NULL, NULL);
   add_unit_quant (bld, PROF_CLASSIFIER, buf->h, c.cout, &model->hidden,
@@ -792,6 +813,8 @@ add_float_network (Builder * bld, const Mnv3Model * model, FuseMode fuse,
   add_conv1x1 (bld, PROF_HEAD, &model->head, cur, buf->e, (size_t) hw * hw,
       NULL, NULL);
   add_gap (bld, PROF_POOL, buf->e, buf->p, (size_t) hw * hw, model->head.cout);
+  if (model->info.num_classes == 0)     /* embedding-only */
+    return;
   add_conv1x1 (bld, PROF_CLASSIFIER, &model->hidden, buf->p, buf->h, 1, NULL,
       NULL);
   add_conv1x1 (bld, PROF_CLASSIFIER, &model->classifier, buf->h, buf->logits, 1,
@@ -873,6 +896,8 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   float *A = g->arena;
   g->input = A + off_in;
   g->logits = A + off_logits;
+  g->pooled = A + off_pool;
+  g->pre_logits = A + off_hidden;
   Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads,
     g_ptr_array_new_with_free_func (g_aligned_free)
   };
