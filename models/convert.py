@@ -2,11 +2,12 @@
 # mnv3classify: models/convert.py
 # Copyright (C) 2026 mnv3classify developers
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Convert MobileNetV3 weights (torchvision .pth, TensorFlow .tflite, ONNX) to the mnv3
+"""Convert MobileNetV3 weights (torchvision .pth, TensorFlow .tflite, ONNX, Keras .h5/.keras) to the mnv3
 safetensors model format (models/FORMAT.md).
 
 usage: convert.py INPUT -o OUT.safetensors [--labels FILE | --no-labels] [--arch ARCH]
                   [--width W] [--input-size N] [--source TEXT] [--float-activations]
+                  [--hard-sigmoid relu6|keras2]
 """
 
 import argparse
@@ -571,6 +572,9 @@ def read_pth(path, data):
 # ---------------------------------------------------------------------------------------------
 
 def detect(path, data):
+    import mnv3keras
+    if mnv3keras.sniff(path, data):  # .h5 (HDF5) or .keras (zip with config.json)
+        return "keras"
     ext = os.path.splitext(path)[1].lower()
     if len(data) >= 8 and data[4:8] == b"TFL3":
         return "tflite"
@@ -602,7 +606,7 @@ def read_labels(path):
 
 
 def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input_size=None,
-            source=None, float_activations=False):
+            source=None, float_activations=False, hard_sigmoid=None):
     try:
         with open(inp, "rb") as f:
             data = f.read()
@@ -611,6 +615,10 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
     if not data:
         raise FormatError("empty file")
     fmt = detect(inp, data)
+    if fmt == "keras":  # models/mnv3keras.py: its own channel rules and metadata
+        import mnv3keras
+        return mnv3keras.convert(inp, data, out, read_labels, labels, no_labels, arch, width,
+                                 input_size, source, hard_sigmoid, LABELS_DIR)
     reader = {"tflite": read_tflite, "onnx": read_onnx, "pth": read_pth}[fmt]
     got_arch, tensors, info = reader(inp, data)
     if arch is not None and arch != got_arch:
@@ -675,8 +683,9 @@ def main(argv=None):
         description="Convert MobileNetV3 weights to the mnv3 safetensors format (models/FORMAT.md). "
                     "Inputs: torchvision state_dict (.pth, read without PyTorch by a restricted "
                     "unpickler), TensorFlow Lite (.tflite, float or uint8/int8), ONNX export of "
-                    "torchvision (.onnx, needs python3-onnx).")
-    ap.add_argument("input", help="input file (.pth, .tflite or .onnx; detected from content)")
+                    "torchvision (.onnx, needs python3-onnx), Keras .h5/.keras (needs python3-h5py).")
+    ap.add_argument("input", help="input file (.pth, .tflite, .onnx, .h5 or .keras; detected from "
+                                  "content)")
     ap.add_argument("-o", "--output", required=True, help="output .safetensors file")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--labels", metavar="FILE",
@@ -694,6 +703,10 @@ def main(argv=None):
                     help="uint8/int8 TFLite input: do not record its activation quantization "
                          "(mnv3.act_quant); the model then computes in plain float with TensorFlow's "
                          "0.5/0.5 normalization instead of reproducing TensorFlow Lite's rounding")
+    ap.add_argument("--hard-sigmoid", choices=("relu6", "keras2"),
+                    help="Keras weights-only .h5: the h-sigmoid the model was built with (relu6: "
+                         "keras.applications, Keras 3; keras2: Activation('hard_sigmoid') on "
+                         "Keras 2, clip(0.2x+0.5, 0, 1)); whole-model files record it")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
     if args.input_size is not None and not 32 <= args.input_size <= 4096:
@@ -703,7 +716,7 @@ def main(argv=None):
     try:
         meta, tensors = convert(args.input, args.output, args.labels, args.no_labels, args.arch,
                                 args.width, args.input_size, args.source,
-                                args.float_activations)
+                                args.float_activations, args.hard_sigmoid)
     except FormatError as e:
         print("convert.py: %s: %s" % (args.input, e), file=sys.stderr)
         return 1
@@ -714,7 +727,7 @@ def main(argv=None):
     if not args.quiet:
         n = sum(int(np.prod(t.shape)) for t in tensors.values())
         print("%s: MobileNetV3-%s width %s, %s classes, %s padding, %d tensors, %d parameters%s"
-              % (args.output, meta["mnv3.arch"], meta["mnv3.width"], meta["mnv3.num_classes"],
+              % (args.output, meta["mnv3.arch"], meta["mnv3.width"], meta.get("mnv3.num_classes", "no"),
                  meta["mnv3.padding"], len(tensors), n,
                  ", %d activation quantization points" % len(json.loads(meta["mnv3.act_quant"]))
                  if "mnv3.act_quant" in meta else ""))
