@@ -176,6 +176,40 @@ def main():
         if err < 1e-2 * float(np.max(np.abs(np.asarray(rec["logits"])))):
             fail("the hard-sigmoid kind does not change the document model's logits")
 
+        # Every kernel set the CPU has, one and two threads, computes the keras2 model.
+        for ks in ("ref", "avx2", "avx512"):
+            for th in ("1", "2"):
+                r = subprocess.run([mnv3, "classify", st, f32, "--logits", "--kernels", ks,
+                                    "--threads", th], capture_output=True, text=True)
+                if r.returncode and "not supported by this CPU" in r.stderr:
+                    print("kernels %s: not on this CPU" % ks)
+                    break
+                if r.returncode:
+                    fail("kernels %s: %s" % (ks, r.stderr.strip()))
+                    break
+                lo = np.array([[float(v) for v in l.split()] for l in r.stdout.splitlines()])
+                within(rec["file"], lo, rec["logits"], "logits, kernels %s, %s thread(s)"
+                       % (ks, th))
+
+        # Bad metadata values are refused by the loader with one line naming the key.
+        # keras.applications' channels (mnv3.channels) that do not fit the tensors: the loader
+        # names the first tensor that disagrees.
+        st3 = done["keras.applications", "keras"][2]
+        t3, m3 = F.read_safetensors(st3)[:2]
+        ch = m3["mnv3.channels"].split(",")
+        for key, val, needle, t, m in (
+                ("mnv3.hard_sigmoid", "keras3", "mnv3.hard_sigmoid", tensors, meta),
+                ("mnv3.channels", "16,16", "mnv3.channels", tensors, meta),
+                ("mnv3.channels", ",".join(["x"] + ch[1:]), "mnv3.channels", t3, m3),
+                ("mnv3.channels", ",".join(ch[:1] + ["%d" % (int(ch[1]) + 8)] + ch[2:]),
+                 "features.1.block.0.0.weight", t3, m3)):
+            badm = os.path.join(wd, "badmeta.safetensors")
+            F.write_safetensors(badm, t, dict(m, **{key: val}))
+            r = subprocess.run([mnv3, "info", badm], capture_output=True, text=True)
+            print("%s=%r: %s" % (key, val, r.stderr.strip()))
+            if r.returncode != 1 or needle not in r.stderr or len(r.stderr.splitlines()) != 1:
+                fail("metadata %s=%r: rc %d, %r" % (key, val, r.returncode, r.stderr))
+
         # A conflicting --hard-sigmoid on a whole model is refused.
         refusal(path, wd, ["--hard-sigmoid", "relu6"], "keras2", "conflicting --hard-sigmoid")
 
