@@ -566,6 +566,51 @@ def read(path, data, hard_sigmoid=None):
     return arch, tensors, info
 
 
+def _read_checked(path, data, hard_sigmoid):
+    try:
+        return read(path, data, hard_sigmoid)
+    except (FormatError, MemoryError):
+        raise
+    except Exception as e:
+        # h5py / json / zip / zlib surprises of a damaged file: one line, no traceback.
+        msg = str(e).splitlines()[0] if str(e) else ""
+        raise FormatError("damaged or unexpected Keras file (%s: %s)" % (type(e).__name__, msg))
+
+
+def _child(conn, path, data, hard_sigmoid):
+    try:
+        conn.send(("ok", _read_checked(path, data, hard_sigmoid)))
+    except FormatError as e:
+        conn.send(("error", str(e)))
+    except MemoryError:
+        conn.send(("error", "out of memory (file too large or damaged)"))
+    conn.close()
+
+
+def read_isolated(path, data, hard_sigmoid=None):
+    """read () in a forked child: the HDF5 C library can crash on a damaged file (seen with
+    Debian 12's libhdf5 on a byte-flipped .h5); a crash becomes a one-line FormatError."""
+    import multiprocessing
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        return _read_checked(path, data, hard_sigmoid)
+    parent, child = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=_child, args=(child, path, data, hard_sigmoid))
+    p.start()
+    child.close()
+    try:
+        status, value = parent.recv()
+    except EOFError:
+        p.join()
+        raise FormatError("the HDF5 library failed reading the file (exit %s): damaged file"
+                          % p.exitcode)
+    p.join()
+    if status == "error":
+        raise FormatError(value)
+    return value
+
+
 def _expected_name(role, blk):
     p = "expanded_conv" + ("_%d/" % blk if blk else "/")
     return {"stem": "Conv", "head": "Conv_1", "hidden": "Conv_2", "classifier": "Logits",
@@ -613,7 +658,7 @@ def convert(inp, data, out, read_labels, labels=None, no_labels=False, arch=None
     """Reads a Keras file and writes the safetensors model. Returns (meta, tensors)."""
     import collections
     import os
-    got_arch, tensors, info = read(inp, data, hard_sigmoid)
+    got_arch, tensors, info = read_isolated(inp, data, hard_sigmoid)
     if arch is not None and arch != got_arch:
         raise FormatError("expected a MobileNetV3-%s (--arch), found %s" % (arch, got_arch))
     num_classes = info["num_classes"]
