@@ -500,8 +500,6 @@ def read(path, data, hard_sigmoid=None):
             raise FormatError("classifier shapes %s / %s do not follow Conv_1's %d channels"
                               % (list(wc2.shape), list(wl.shape), wh.shape[0]))
         num_classes = wl.shape[0]
-    used = {id(L) for slot in parts.values() for L in slot.values()}
-    del used
 
     # Width: torchvision's rule if it explains every channel, else the keras.applications
     # alpha that does (recorded with mnv3.channels).
