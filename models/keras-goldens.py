@@ -196,15 +196,13 @@ def keras_outputs(model, x, hard_sigmoid, has_rescaling, include_top):
     k = sys.modules[type(model).__module__.split(".")[0]]
     res = {}
     if include_top:
+        # Pre-logits: the Logits conv's input (Conv_2 after its activation; dropout is the
+        # identity at inference).
         logit_layer = find_layer(model, "Logits", "logits", "Logits/Conv2d_1c_1x1")
-        conv2 = find_layer(model, "Conv_2", "conv_2")
-        sub = k.Model(model.inputs, [logit_layer.output, conv2.output])
-        lo, c2 = sub.predict(feed, verbose=0)
+        sub = k.Model(model.inputs, [logit_layer.output, logit_layer.input])
+        lo, pre = sub.predict(feed, verbose=0)
         res["logits"] = lo.reshape(len(x), -1)
-        c2 = c2.reshape(len(x), -1).astype(np.float64)
-        g = (np.clip(0.2 * c2 + 0.5, 0, 1) if hard_sigmoid == "keras2"
-             else np.clip(c2 + 3, 0, 6) / 6)
-        res["pre_logits"] = c2 * g
+        res["pre_logits"] = pre.reshape(len(x), -1).astype(np.float64)
     return res, feed
 
 
