@@ -322,6 +322,7 @@ def read(path, data, hard_sigmoid=None):
 
     # Sort the weight-carrying layers into roles; refuse everything unknown.
     parts = {}                 # (role, block) -> {'conv': Layer, 'bn': Layer}
+    pads = {}                  # block -> (layer name, ZeroPadding2D padding)
     kinds = set()
     rescale = None
     for n in order:
@@ -340,6 +341,12 @@ def read(path, data, hard_sigmoid=None):
                         raise FormatError("layer '%s' is a second Rescaling: not part of a "
                                           "MobileNetV3" % n)
                     rescale = L.config
+                if L.cls == "ZeroPadding2D":
+                    m = re.match(r"^expanded_conv(?:_(\d+))?_depthwise_pad$", _norm(n))
+                    if not m:
+                        raise FormatError("layer '%s' (ZeroPadding2D) is not part of a "
+                                          "MobileNetV3 (only stride-2 depthwise convs pad)" % n)
+                    pads[int(m.group(1) or 0)] = (n, L.config.get("padding"))
             continue
         r = _role(n)
         if r is None:
@@ -434,6 +441,29 @@ def read(path, data, hard_sigmoid=None):
             tensors[prefix + ".bias"] = (np.asarray(b, np.float32) if b is not None
                                          else np.zeros(w.shape[0], np.float32))
         return w
+
+    # TensorFlow SAME everywhere: 'same' convs, or correct_pad's ZeroPadding2D (k//2 - 1 or
+    # k//2 before, k//2 after) + 'valid' for the stride-2 depthwise convs.
+    for (role, blk), slot in parts.items():
+        L = slot.get("conv")
+        if L is None or not L.config or L.config.get("padding") in (None, "same"):
+            continue
+        k = _conv_w(L, role).shape[2]
+        pad = pads.get(blk) if role == "depthwise" else None
+        ok = False
+        if L.config.get("padding") == "valid" and (k == 1 or pad):
+            ok = True
+            if pad:
+                try:
+                    (t, b), (l_, r) = pad[1]
+                    ok = b == r == k // 2 and t in (k // 2 - 1, k // 2) and \
+                        l_ in (k // 2 - 1, k // 2)
+                except (TypeError, ValueError):
+                    ok = False
+        if not ok:
+            raise FormatError("layer '%s': padding '%s'%s is not TensorFlow SAME padding"
+                              % (L.name, L.config.get("padding"),
+                                 " after %s %s" % pad if pad else ""))
 
     w = put("features.0", "stem", None, "the stem", stride=2, k=3)
     if w.shape[1] != 3:

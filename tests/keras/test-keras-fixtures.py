@@ -224,6 +224,17 @@ def main():
             f.attrs["model_config"] = json.dumps(cfg)
         refusal(bad, wd, [], "my_layer_norm", "unknown layer")
 
+        # Symmetric padding before a stride-2 depthwise conv is not what tf-same computes.
+        bad = os.path.join(wd, "symmetric-pad.h5")
+        shutil.copy(path, bad)
+        with h5py.File(bad, "r+") as f:
+            cfg = json.loads(f.attrs["model_config"])
+            for lc in cfg["config"]["layers"]:
+                if lc["name"] == "expanded_conv_1/depthwise/pad":
+                    lc["config"]["padding"] = [[2, 2], [2, 2]]
+            f.attrs["model_config"] = json.dumps(cfg)
+        refusal(bad, wd, [], "expanded_conv_1/depthwise/pad", "symmetric padding")
+
         # Not a MobileNetV3 (weights-only file of some other network): refused, naming a layer.
         other = os.path.join(wd, "other.h5")
         with h5py.File(other, "w") as f:
