@@ -2,12 +2,13 @@
 # mnv3classify: models/convert.py
 # Copyright (C) 2026 mnv3classify developers
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Convert MobileNetV3 weights (torchvision .pth, TensorFlow .tflite, ONNX) to the mnv3
+"""Convert MobileNetV3 weights (torchvision .pth, TensorFlow .tflite, ONNX, Keras .h5/.keras) to the mnv3
 safetensors model format (models/FORMAT.md).
 
 usage: convert.py INPUT -o OUT.safetensors [--labels FILE | --no-labels] [--arch ARCH]
                   [--width W] [--input-size N] [--padding P] [--source TEXT]
                   [--float-activations] [--no-integer] [--external-data-dir DIR]
+                  [--hard-sigmoid relu6|keras2]
 """
 
 import argparse
@@ -1152,8 +1153,9 @@ def main(argv=None):
         description="Convert MobileNetV3 weights to the mnv3 safetensors format (models/FORMAT.md). "
                     "Inputs: torchvision state_dict (.pth, read without PyTorch by a restricted "
                     "unpickler), TensorFlow Lite (.tflite, float or uint8/int8), ONNX export of "
-                    "torchvision (.onnx, needs python3-onnx).")
-    ap.add_argument("input", help="input file (.pth, .tflite or .onnx; detected from content)")
+                    "torchvision (.onnx, needs python3-onnx), Keras .h5/.keras (needs python3-h5py).")
+    ap.add_argument("input", help="input file (.pth, .tflite, .onnx, .h5 or .keras; detected from "
+                                  "content)")
     ap.add_argument("-o", "--output", required=True, help="output .safetensors file")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--labels", metavar="FILE",
@@ -1183,6 +1185,10 @@ def main(argv=None):
                          "mnv3.int_quant): libmnv3 then reproduces TensorFlow Lite's rounding with "
                          "float kernels instead of running its integer engine (the files of "
                          "earlier versions)")
+    ap.add_argument("--hard-sigmoid", choices=("relu6", "keras2"),
+                    help="Keras weights-only .h5: the h-sigmoid the model was built with (relu6: "
+                         "keras.applications, Keras 3; keras2: Activation('hard_sigmoid') on "
+                         "Keras 2, clip(0.2x+0.5, 0, 1)); whole-model files record it")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
     # numpy casts of corrupt values and protobuf's parser warn on stderr; refusals are one line
@@ -1195,7 +1201,7 @@ def main(argv=None):
         meta, tensors = convert(args.input, args.output, args.labels, args.no_labels, args.arch,
                                 args.width, args.input_size, args.source,
                                 args.float_activations, args.padding, args.external_data_dir,
-                                no_integer=args.no_integer)
+                                hard_sigmoid=args.hard_sigmoid, no_integer=args.no_integer)
     except FormatError as e:
         print(one_line("convert.py: %s: %s" % (args.input, e)), file=sys.stderr)
         return 1
@@ -1206,7 +1212,7 @@ def main(argv=None):
     if not args.quiet:
         n = sum(int(np.prod(t.shape)) for t in tensors.values())
         print("%s: MobileNetV3-%s width %s, %s classes, %s padding, %d tensors, %d parameters%s"
-              % (args.output, meta["mnv3.arch"], meta["mnv3.width"], meta["mnv3.num_classes"],
+              % (args.output, meta["mnv3.arch"], meta["mnv3.width"], meta.get("mnv3.num_classes", "no"),
                  meta["mnv3.padding"], len(tensors), n,
                  ", %d activation quantization points" % len(json.loads(meta["mnv3.act_quant"]))
                  if "mnv3.act_quant" in meta else ""))

@@ -1,4 +1,4 @@
-/* mnv3: command-line tool of libmnv3 (info, classify, bench)
+/* mnv3: command-line tool of libmnv3 (info, classify, embed, bench)
  * Copyright (C) 2026 mnv3classify developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <time.h>
 #ifdef HAVE_GDK_PIXBUF
 #include <gdk-pixbuf/gdk-pixbuf.h>
@@ -24,6 +25,11 @@ usage (void)
       "         INPUT: .ppm/.pgm, .png/.jpg (any size, resized whole), .rgb "
       "(raw input_size^2 x 3 bytes)\n"
       "         or .f32 (normalized NHWC floats, one or more inputs)\n"
+      "       mnv3 embed MODEL INPUT [--l2] [--pre-logits] [--threads N]"
+      " [--kernels K]\n"
+      "         prints the pooled feature vector (--pre-logits: the "
+      "classifier's hidden\n"
+      "         layer), one line per input, values space separated\n"
       "       mnv3 bench MODEL [--threads N] [--runs N] [--warmup N]"
       " [--kernels K] [--profile]\n"
       "         [--float-activations]\n"
@@ -55,11 +61,15 @@ cmd_info (const char *path)
   printf ("arch: %s\nwidth: %g\ninput_size: %d\npadding: %s\n"
       "mean: %g,%g,%g\nstd: %g,%g,%g\nnum_classes: %d\nlabels: %d\n"
       "params: %" G_GUINT64_FORMAT "\nmacs: %" G_GUINT64_FORMAT
-      "\nact_quant: %s\nsource: %s\n", i->arch_name, i->width, i->input_size,
+      "\nact_quant: %s\nhard_sigmoid: %s\nembedding_size: %d\n"
+      "pre_logits_size: %d\nsource: %s\n", i->arch_name, i->width,
+      i->input_size,
       i->padding == MNV3_PADDING_TF_SAME ? "tf-same" : "symmetric",
       i->mean[0], i->mean[1], i->mean[2], i->std[0], i->std[1], i->std[2],
       i->num_classes, i->n_labels, (guint64) i->params, (guint64) i->macs,
-      i->act_quant ? "tflite-uint8" : "none", i->source);
+      i->act_quant ? "tflite-uint8" : "none",
+      i->hard_sigmoid == MNV3_HARD_SIGMOID_KERAS2 ? "keras2" : "relu6",
+      i->embedding_size, i->pre_logits_size, i->source);
   /* the engine a default graph runs (one thread: only planning) */
   Mnv3GraphOptions go = { 1, NULL, FALSE };
   Mnv3Graph *g = mnv3_graph_new (m, &go, NULL);
@@ -74,6 +84,7 @@ typedef struct
   int top_k, threads, runs, warmup;
   gboolean logits, profile, float_activations;
   const char *kernels;
+  gboolean l2, pre_logits;      /* embed */
 } Options;
 
 static gboolean
@@ -85,6 +96,10 @@ parse_options (int argc, char **argv, int first, Options * o)
       o->logits = TRUE;
     } else if (strcmp (a, "--profile") == 0) {
       o->profile = TRUE;
+    } else if (strcmp (a, "--l2") == 0) {
+      o->l2 = TRUE;
+    } else if (strcmp (a, "--pre-logits") == 0) {
+      o->pre_logits = TRUE;
     } else if (strcmp (a, "--float-activations") == 0) {
       o->float_activations = TRUE;
     } else if (i + 1 < argc && strcmp (a, "--top-k") == 0) {
@@ -235,6 +250,12 @@ cmd_classify (const char *model_path, const char *input, const Options * o)
 {
   Mnv3Model *m = load_or_die (model_path);
   const Mnv3ModelInfo *info = mnv3_model_get_info (m);
+  if (info->num_classes == 0) {
+    fprintf (stderr, "mnv3: %s is an embedding-only model (no classifier): "
+        "use mnv3 embed\n", model_path);
+    mnv3_model_free (m);
+    return 1;
+  }
   Mnv3Graph *g = graph_or_die (m, o);
   float *in = mnv3_graph_get_input (g);
   size_t n_in = (size_t) info->input_size * info->input_size * 3;
@@ -292,6 +313,82 @@ error:
   fprintf (stderr, "mnv3: %s\n", error->message);
   g_error_free (error);
 out:
+  mnv3_graph_free (g);
+  mnv3_model_free (m);
+  return ret;
+}
+
+/* One line: the feature vector of the last run, L2-normalized on request. */
+static void
+print_embedding (Mnv3Graph * g, const Options * o)
+{
+  int n;
+  const float *v = mnv3_graph_get_embedding (g, o->pre_logits ?
+      MNV3_EMBEDDING_PRE_LOGITS : MNV3_EMBEDDING_POOLED, &n);
+  double norm = 0;
+  for (int i = 0; i < n; i++)
+    norm += (double) v[i] * v[i];
+  norm = o->l2 && norm > 0 ? 1.0 / sqrt (norm) : 1.0;
+  for (int i = 0; i < n; i++)
+    printf ("%s%.9g", i ? " " : "", v[i] * norm);
+  printf ("\n");
+}
+
+static int
+cmd_embed (const char *model_path, const char *input, const Options * o)
+{
+  Mnv3Model *m = load_or_die (model_path);
+  const Mnv3ModelInfo *info = mnv3_model_get_info (m);
+  Mnv3Graph *g = graph_or_die (m, o);
+  float *in = mnv3_graph_get_input (g);
+  size_t n_in = (size_t) info->input_size * info->input_size * 3;
+  GError *error = NULL;
+  gchar *data = NULL;
+  gsize len;
+  int ret = 1;
+
+  if (o->pre_logits && info->pre_logits_size == 0) {
+    fprintf (stderr, "mnv3: %s has no classifier, so no pre-logits vector "
+        "(embedding-only model)\n", model_path);
+  } else if (g_str_has_suffix (input, ".ppm") ||
+      g_str_has_suffix (input, ".pgm") || g_str_has_suffix (input, ".pnm")) {
+    int w, h;
+    guint8 *rgb = mnv3_image_load_pnm (input, &w, &h, &error);
+    if (rgb) {
+      mnv3_image_to_input (rgb, w, h, w * 3, info->input_size, info->mean,
+          info->std, in);
+      g_free (rgb);
+      mnv3_graph_run (g);
+      print_embedding (g, o);
+      ret = 0;
+    }
+  } else if (g_file_get_contents (input, &data, &len, &error)) {
+    if (g_str_has_suffix (input, ".f32") && len > 0 && len % (n_in * 4) == 0) {
+      for (size_t k = 0; k < len / (n_in * 4); k++) {
+        memcpy (in, data + k * n_in * 4, n_in * 4);
+        mnv3_graph_run (g);
+        print_embedding (g, o);
+      }
+      ret = 0;
+    } else if (!g_str_has_suffix (input, ".f32") && len == n_in) {
+      for (size_t i = 0; i < n_in; i++) {
+        int c = i % 3;
+        in[i] = ((guint8) data[i] / 255.0f - info->mean[c]) / info->std[c];
+      }
+      mnv3_graph_run (g);
+      print_embedding (g, o);
+      ret = 0;
+    } else {
+      fprintf (stderr, "mnv3: %s: %zu bytes, not %dx%dx3 bytes (.rgb) or a "
+          "multiple of %zu bytes (.f32)\n", input, (size_t) len,
+          info->input_size, info->input_size, n_in * 4);
+    }
+  }
+  if (error) {
+    fprintf (stderr, "mnv3: %s\n", error->message);
+    g_error_free (error);
+  }
+  g_free (data);
   mnv3_graph_free (g);
   mnv3_model_free (m);
   return ret;
@@ -359,6 +456,11 @@ main (int argc, char **argv)
     if (!parse_options (argc, argv, 4, &o))
       return usage ();
     return cmd_classify (argv[2], argv[3], &o);
+  }
+  if (strcmp (argv[1], "embed") == 0 && argc >= 4) {
+    if (!parse_options (argc, argv, 4, &o))
+      return usage ();
+    return cmd_embed (argv[2], argv[3], &o);
   }
   if (strcmp (argv[1], "bench") == 0) {
     o.threads = 1;

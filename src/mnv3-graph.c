@@ -27,6 +27,7 @@ struct _Mnv3Graph
   float *arena;
   float *input;
   float *logits;
+  float *pooled, *pre_logits;   /* mnv3_graph_get_embedding () */
   Step *steps;
   int n_steps;
   int n_chunks;                 /* per step: one per thread, claimed dynamically */
@@ -276,6 +277,30 @@ mnv3_graph_run (Mnv3Graph * g)
   if (g->profiling)
     g->prof_runs++;
   return g->logits;
+}
+
+const float *
+mnv3_graph_get_embedding (Mnv3Graph * g, Mnv3EmbeddingKind kind, int *n)
+{
+  int len = 0;
+  const float *v = NULL;
+  g_return_val_if_fail (g != NULL, NULL);
+  if (strcmp (g->engine, "integer") == 0) {
+    /* its pooled vector is uint8 on the file's grid: not offered */
+    if (n)
+      *n = 0;
+    return NULL;
+  }
+  if (kind == MNV3_EMBEDDING_POOLED) {
+    len = g->model->info.embedding_size;
+    v = g->pooled;
+  } else if (kind == MNV3_EMBEDDING_PRE_LOGITS) {
+    len = g->model->info.pre_logits_size;
+    v = len > 0 ? g->pre_logits : NULL;
+  }
+  if (n)
+    *n = len;
+  return v;
 }
 
 /* Building the step list. */
@@ -558,6 +583,8 @@ float_head (void *data, int hw)
   mnv3_build_conv1x1 (bld, PROF_HEAD, &model->head, f->cur, buf->e,
       (size_t) hw * hw, NULL, NULL);
   add_gap (bld, PROF_POOL, buf->e, buf->p, (size_t) hw * hw, model->head.cout);
+  if (model->info.num_classes == 0)     /* embedding-only */
+    return;
   mnv3_build_conv1x1 (bld, PROF_CLASSIFIER, &model->hidden, buf->p, buf->h, 1,
       NULL, NULL);
   mnv3_build_conv1x1 (bld, PROF_CLASSIFIER, &model->classifier, buf->h,
@@ -660,6 +687,8 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   float *A = g->arena;
   g->input = A + off_in;
   g->logits = A + off_logits;
+  g->pooled = A + off_pool;
+  g->pre_logits = A + off_hidden;
   Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads,
     g_ptr_array_new_with_free_func (g_aligned_free)
   };

@@ -780,6 +780,18 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
     info->num_classes = (int) v;
   }
 
+  s = meta_get (ctx, "mnv3.hard_sigmoid");
+  if (!s || strcmp (s, "relu6") == 0) {
+    info->hard_sigmoid = MNV3_HARD_SIGMOID_RELU6;
+  } else if (strcmp (s, "keras2") == 0) {
+    info->hard_sigmoid = MNV3_HARD_SIGMOID_KERAS2;
+  } else {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.hard_sigmoid '%s' is not relu6 or keras2",
+        ctx->file, s);
+    return FALSE;
+  }
+
   m->source = g_strdup (meta_get (ctx, "mnv3.source") ?
       meta_get (ctx, "mnv3.source") : "");
   info->source = m->source;
@@ -1057,6 +1069,7 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
   m->name = g_strdup (ctx->file);
   Mnv3ModelInfo *info = &m->info;
   char name[96];
+  g_autofree int *ch = NULL;    /* mnv3.channels */
 
   if (!parse_header (ctx, data, size, error) || !load_metadata (ctx, m, error)
       || !load_int_quant (ctx, m, error))
@@ -1066,13 +1079,38 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
   const Mnv3BlockSpec *spec = mnv3_arch_blocks (info->arch, &nb);
   gboolean minimal = info->arch == MNV3_ARCH_LARGE_MINIMALISTIC ||
       info->arch == MNV3_ARCH_SMALL_MINIMALISTIC;
-  enum mnv3_act hs = minimal ? MNV3_ACT_RELU : MNV3_ACT_HSWISH;
+  gboolean k2 = info->hard_sigmoid == MNV3_HARD_SIGMOID_KERAS2;
+  enum mnv3_act hswish = k2 ? MNV3_ACT_HSWISH_K2 : MNV3_ACT_HSWISH;
+  enum mnv3_act hs = minimal ? MNV3_ACT_RELU : hswish;
   double w = info->width;
   int size_hw = info->input_size, out_hw, pad;
   uint64_t macs = 0, params = 0;
 
+  /* mnv3.channels (optional): stem, then expansion and output channels of
+   * every block, where the width rule differs from torchvision's
+   * (keras.applications scales the expansion ratio, not the count). */
+  const char *chs = meta_get (ctx, "mnv3.channels");
+  if (chs) {
+    g_auto (GStrv) parts = g_strsplit (chs, ",", -1);
+    double v;
+    gboolean ok = g_strv_length (parts) == (guint) (1 + 2 * nb);
+    ch = g_new0 (int, 1 + 2 * nb);
+    for (int i = 0; ok && i < 1 + 2 * nb; i++) {
+      ok = parse_double (g_strstrip (parts[i]), &v) && v >= 1 && v <= 65536
+          && v == (int) v;
+      ch[i] = ok ? (int) v : 0;
+    }
+    if (!ok) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata mnv3.channels '%s' is not %d comma-separated "
+          "channel counts (stem, then expansion and output of each block)",
+          ctx->file, chs, 1 + 2 * nb);
+      goto fail;
+    }
+  }
+
   /* Stem: conv 3x3/2, 16 channels, h-swish (ReLU when minimalistic). */
-  int c = mnv3_make_divisible (16 * w, 8);
+  int c = ch ? ch[0] : mnv3_make_divisible (16 * w, 8);
   if (!load_conv (ctx, "features.0", TRUE, CONV_FULL, 3, c, 3, 2, hs,
           &m->stem, error))
     goto fail;
@@ -1086,11 +1124,11 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
   for (int i = 0; i < nb; i++) {
     Mnv3Block *b = &m->blocks[i];
     const Mnv3BlockSpec *s = &spec[i];
-    enum mnv3_act act = s->hswish ? MNV3_ACT_HSWISH : MNV3_ACT_RELU;
+    enum mnv3_act act = s->hswish ? hswish : MNV3_ACT_RELU;
     int j = 0;
     b->cin = c;
-    b->cexp = mnv3_make_divisible (s->exp * w, 8);
-    b->cout = mnv3_make_divisible (s->out * w, 8);
+    b->cexp = ch ? ch[1 + 2 * i] : mnv3_make_divisible (s->exp * w, 8);
+    b->cout = ch ? ch[2 + 2 * i] : mnv3_make_divisible (s->out * w, 8);
     b->k = s->k;
     b->stride = s->stride;
     b->has_expand = b->cexp != b->cin;
@@ -1122,7 +1160,7 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
         goto fail;
       g_snprintf (name, sizeof name, "features.%d.block.%d.fc2", i + 1, j++);
       if (!load_conv (ctx, name, FALSE, CONV_1X1, b->csq, b->cexp, 1, 1,
-              MNV3_ACT_HSIGMOID, &b->fc2, error))
+              k2 ? MNV3_ACT_HSIGMOID_K2 : MNV3_ACT_HSIGMOID, &b->fc2, error))
         goto fail;
       macs += 2ull * b->cexp * b->csq + (uint64_t) size_hw *size_hw * b->cexp;
       params += conv_params (&b->fc1, FALSE) + conv_params (&b->fc2, FALSE);
@@ -1144,13 +1182,22 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
     goto fail;
   macs += (uint64_t) size_hw *size_hw * c * m->head.cout;
   params += conv_params (&m->head, FALSE);
-  if (!load_conv (ctx, "classifier.0", FALSE, CONV_LINEAR, m->head.cout, -1,
-          1, 1, hs, &m->hidden, error))
-    goto fail;
-  if (!load_conv (ctx, "classifier.3", FALSE, CONV_LINEAR, m->hidden.cout,
-          info->num_classes, 1, 1, MNV3_ACT_NONE, &m->classifier, error))
-    goto fail;
-  info->num_classes = m->classifier.cout;
+  info->embedding_size = m->head.cout;
+  /* No classifier tensors at all (Keras include_top=False): an
+   * embedding-only model, num_classes 0. */
+  if (info->num_classes <= 0 && !has_tensor (ctx, "classifier.0.weight") &&
+      !has_tensor (ctx, "classifier.3.weight")) {
+    info->num_classes = 0;
+  } else {
+    if (!load_conv (ctx, "classifier.0", FALSE, CONV_LINEAR, m->head.cout,
+            -1, 1, 1, hs, &m->hidden, error))
+      goto fail;
+    if (!load_conv (ctx, "classifier.3", FALSE, CONV_LINEAR, m->hidden.cout,
+            info->num_classes, 1, 1, MNV3_ACT_NONE, &m->classifier, error))
+      goto fail;
+    info->num_classes = m->classifier.cout;
+    info->pre_logits_size = m->hidden.cout;
+  }
   macs += (uint64_t) m->head.cout * m->hidden.cout +
       (uint64_t) m->hidden.cout * m->classifier.cout;
   params += conv_params (&m->hidden, FALSE) +

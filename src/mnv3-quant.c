@@ -216,6 +216,8 @@ emu_head (void *data, int hw)
   add_unit_quant (bld, PROF_HEAD, buf->e, m * c.cout, &model->head, &aq->head);
   add_qgap (bld, PROF_POOL, buf->e, buf->p, m, c.cout,
       unit_grid (&model->head, &aq->head), &aq->pool);
+  if (model->info.num_classes == 0)     /* embedding-only */
+    return;
   c = conv_pre_act (&model->hidden);
   mnv3_build_conv1x1 (bld, PROF_CLASSIFIER, &c, buf->p, buf->h, 1, NULL, NULL);
   add_unit_quant (bld, PROF_CLASSIFIER, buf->h, c.cout, &model->hidden,

@@ -42,6 +42,12 @@ typedef enum {
   MNV3_ARCH_SMALL_MINIMALISTIC,
 } Mnv3Arch;
 
+/* mnv3.hard_sigmoid: which h-sigmoid the SE gates and h-swish use. */
+typedef enum {
+  MNV3_HARD_SIGMOID_RELU6,      /* relu6 (x + 3) / 6: paper, torchvision, Keras 3 */
+  MNV3_HARD_SIGMOID_KERAS2,     /* clip (0.2 x + 0.5, 0, 1): Keras 2's hard_sigmoid */
+} Mnv3HardSigmoid;
+
 typedef enum {
   MNV3_PADDING_SYMMETRIC,       /* torchvision: k/2 on every side */
   MNV3_PADDING_TF_SAME,         /* TensorFlow SAME: extra row/col at bottom/right */
@@ -51,6 +57,9 @@ typedef enum {
  * Mnv3ModelInfo:
  *
  * Read-only description of a loaded model. Strings belong to the model.
+ * @num_classes is 0 for an embedding-only model (converted from Keras'
+ * include_top=False: no classifier tensors); mnv3_graph_run() then
+ * computes the features only, see mnv3_graph_get_embedding().
  * @labels is %NULL-terminated, or %NULL when the file embeds none;
  * @n_labels counts it (it may differ from @num_classes; the caller decides
  * how to map, see the element's label-offset property).
@@ -70,6 +79,9 @@ typedef struct {
   uint64_t params;              /* parameters after BN folding */
   uint64_t macs;                /* multiply-accumulates per inference */
   gboolean act_quant;           /* carries mnv3.act_quant (TFLite uint8 grids) */
+  Mnv3HardSigmoid hard_sigmoid; /* mnv3.hard_sigmoid */
+  int embedding_size;           /* pooled last-conv features (960 / 576 at width 1) */
+  int pre_logits_size;          /* classifier.0 outputs (1280 / 1024), 0 if none */
 } Mnv3ModelInfo;
 
 typedef struct _Mnv3Model Mnv3Model;
@@ -185,9 +197,47 @@ float *mnv3_graph_get_input (Mnv3Graph * graph);
  * Runs the network on the input tensor. No allocation.
  *
  * Returns: (transfer none): num_classes logits (before softmax), valid until
- * the next run or mnv3_graph_free().
+ * the next run or mnv3_graph_free(); for an embedding-only model
+ * (num_classes 0) a pointer to no values.
  */
 const float *mnv3_graph_run (Mnv3Graph * graph);
+
+/**
+ * Mnv3EmbeddingKind:
+ * @MNV3_EMBEDDING_POOLED: the global average of the last convolution's map
+ *   (after its activation): Mnv3ModelInfo.embedding_size values, 960 for
+ *   Large / 576 for Small at width 1. What Keras' include_top=False model
+ *   gives with pooling='avg'. Every model has it.
+ * @MNV3_EMBEDDING_PRE_LOGITS: the output of classifier.0 after its
+ *   activation (1280 / 1024 at width 1), the classifier's input.
+ *   Mnv3ModelInfo.pre_logits_size values; absent (0) in embedding-only models.
+ *
+ * The feature vectors mnv3_graph_get_embedding() returns. A consumer that
+ * needs unit vectors (cosine similarity) normalizes them itself
+ * (`mnv3 embed --l2` does).
+ */
+typedef enum {
+  MNV3_EMBEDDING_POOLED,
+  MNV3_EMBEDDING_PRE_LOGITS,
+} Mnv3EmbeddingKind;
+
+/**
+ * mnv3_graph_get_embedding:
+ * @graph: a graph that has run at least once
+ * @kind: which vector
+ * @n: (out) (optional): number of floats, 0 when the model has none
+ *
+ * The feature vectors of the last mnv3_graph_run(), computed by every run
+ * anyway (no extra cost, no allocation). This is the API an element
+ * `output=embedding|both` mode reads the vector with: copy it before the
+ * next run, e.g. into the buffer's meta as @n little-endian float32.
+ *
+ * Returns: (transfer none): @n floats valid until the next run or
+ * mnv3_graph_free(), or %NULL (and @n 0) when the model has no such
+ * vector.
+ */
+const float *mnv3_graph_get_embedding (Mnv3Graph * graph,
+                                       Mnv3EmbeddingKind kind, int *n);
 
 /* Per-op-type profiling: enable, then read accumulated ms per op type. */
 void mnv3_graph_set_profiling (Mnv3Graph * graph, gboolean enable);

@@ -49,6 +49,12 @@ mnv3_f32_act__avx2 (float *x, const struct mnv3_act_params *p)
     case MNV3_ACT_HSIGMOID:
       act_loop (x, p->n, MNV3_ACT_HSIGMOID);
       break;
+    case MNV3_ACT_HSWISH_K2:
+      act_loop (x, p->n, MNV3_ACT_HSWISH_K2);
+      break;
+    case MNV3_ACT_HSIGMOID_K2:
+      act_loop (x, p->n, MNV3_ACT_HSIGMOID_K2);
+      break;
     default:
       break;
   }

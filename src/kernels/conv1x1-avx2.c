@@ -133,6 +133,12 @@ static inline __attribute__((always_inline))
     case MNV3_ACT_HSIGMOID:
       APPLY_ACT (MNV3_ACT_HSIGMOID);
       break;
+    case MNV3_ACT_HSWISH_K2:
+      APPLY_ACT (MNV3_ACT_HSWISH_K2);
+      break;
+    case MNV3_ACT_HSIGMOID_K2:
+      APPLY_ACT (MNV3_ACT_HSIGMOID_K2);
+      break;
     default:
       break;
   }

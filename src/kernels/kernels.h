@@ -22,6 +22,9 @@ enum mnv3_act {
   MNV3_ACT_RELU,
   MNV3_ACT_HSWISH,              /* x * relu6 (x + 3) / 6 */
   MNV3_ACT_HSIGMOID,            /* relu6 (x + 3) / 6 */
+  /* Keras 2's hard_sigmoid (mnv3.hard_sigmoid = keras2): */
+  MNV3_ACT_HSWISH_K2,           /* x * clip (0.2 x + 0.5, 0, 1) */
+  MNV3_ACT_HSIGMOID_K2,         /* clip (0.2 x + 0.5, 0, 1) */
 };
 
 /* 1x1 convolution as GEMM: out[m][n] = act (bias[n] + sum_k in[m][k] *
@@ -359,6 +362,13 @@ mnv3_apply_act (float x, enum mnv3_act act)
       r6 = x + 3.0f;
       r6 = r6 < 0.0f ? 0.0f : (r6 > 6.0f ? 6.0f : r6);
       return r6 * (1.0f / 6.0f);
+    case MNV3_ACT_HSWISH_K2:
+      r6 = x * 0.2f + 0.5f;
+      r6 = r6 < 0.0f ? 0.0f : (r6 > 1.0f ? 1.0f : r6);
+      return x * r6;
+    case MNV3_ACT_HSIGMOID_K2:
+      r6 = x * 0.2f + 0.5f;
+      return r6 < 0.0f ? 0.0f : (r6 > 1.0f ? 1.0f : r6);
     default:
       return x;
   }

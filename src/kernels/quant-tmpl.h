@@ -43,6 +43,13 @@ QUANT_FN (quant) (const float *in, float *out,
     case MNV3_ACT_HSIGMOID:
           quant_loop (in, out, p->n, MNV3_ACT_HSIGMOID, p->mul, p->add, p->q);
           break;
+    case MNV3_ACT_HSWISH_K2:
+          quant_loop (in, out, p->n, MNV3_ACT_HSWISH_K2, p->mul, p->add, p->q);
+          break;
+    case MNV3_ACT_HSIGMOID_K2:
+          quant_loop (in, out, p->n, MNV3_ACT_HSIGMOID_K2, p->mul, p->add,
+              p->q);
+          break;
     default:
           quant_loop (in, out, p->n, MNV3_ACT_NONE, p->mul, p->add, p->q);
           break;

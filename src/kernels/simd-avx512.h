@@ -28,6 +28,15 @@ act16 (__m512 x, enum mnv3_act act)
       r6 = _mm512_min_ps (_mm512_max_ps (_mm512_add_ps (x,
                   _mm512_set1_ps (3.0f)), zero), _mm512_set1_ps (6.0f));
       return _mm512_mul_ps (r6, _mm512_set1_ps (1.0f / 6.0f));
+    case MNV3_ACT_HSWISH_K2:
+      r6 = _mm512_min_ps (_mm512_max_ps (_mm512_fmadd_ps (x,
+                  _mm512_set1_ps (0.2f), _mm512_set1_ps (0.5f)), zero),
+          _mm512_set1_ps (1.0f));
+      return _mm512_mul_ps (x, r6);
+    case MNV3_ACT_HSIGMOID_K2:
+      return _mm512_min_ps (_mm512_max_ps (_mm512_fmadd_ps (x,
+                  _mm512_set1_ps (0.2f), _mm512_set1_ps (0.5f)), zero),
+          _mm512_set1_ps (1.0f));
     default:
       return x;
   }

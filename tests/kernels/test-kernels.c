@@ -123,9 +123,14 @@ bits (float f)
 static const char *
 act_name (enum mnv3_act act)
 {
-  static const char *const names[] = { "none", "relu", "hswish", "hsigmoid" };
+  static const char *const names[] = { "none", "relu", "hswish", "hsigmoid",
+    "hswish-keras2", "hsigmoid-keras2"
+  };
   return names[act];
 }
+
+/* Every enum mnv3_act value, the Keras 2 h-sigmoid variants included. */
+#define N_ACTS 6
 
 /* Compare n outputs; mag (may be NULL) is the per-element S above. Where
  * want holds the sentinel (outside the computed range) got must too. */
@@ -278,7 +283,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
         c.w_pad = (idx / 2) % 3;
         c.kscale = (idx / 5) % 2;
         c.residual = (idx / 7) % 3;
-        c.act = (enum mnv3_act) (idx % 4);
+        c.act = (enum mnv3_act) (idx % N_ACTS);
         c.packed = (idx / 11) % 2;
         run_conv1x1 (v, ref, &c);
       }
@@ -300,7 +305,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
       c.w_pad = e >= 2 ? 7 : 0;
       c.kscale = e & 1;
       c.residual = e == 1 ? 1 : e == 3 ? 2 : 0;
-      c.act = (enum mnv3_act) ((i + e) % 4);
+      c.act = (enum mnv3_act) ((i + e) % N_ACTS);
       c.packed = e == 0 || e == 3;
       if (c.m * c.k * c.n > 20000000 && e > 1)
         continue;
@@ -318,7 +323,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
     c.w_pad = rng_range (0, 20);
     c.kscale = (int) rng_range (0, 1);
     c.residual = (int) rng_range (0, 2);
-    c.act = (enum mnv3_act) rng_range (0, 3);
+    c.act = (enum mnv3_act) rng_range (0, N_ACTS - 1);
     c.packed = (int) rng_range (0, 1);
     run_conv1x1 (v, ref, &c);
   }
@@ -484,7 +489,7 @@ test_dwconv (const struct variant *v, const struct variant *ref)
             c.stride = s;
             c.pad = (enum pad_mode) pm;
             c.rows = (idx % 3) == 1;
-            c.act = (enum mnv3_act) (idx % 4);
+            c.act = (enum mnv3_act) (idx % N_ACTS);
             run_dwconv (v, ref, &c);
           }
 
@@ -511,7 +516,7 @@ test_dwconv (const struct variant *v, const struct variant *ref)
       c.stride = big[i].s;
       c.pad = (enum pad_mode) pm;
       c.rows = (int) (idx % 2);
-      c.act = (enum mnv3_act) (idx % 4);
+      c.act = (enum mnv3_act) (idx % N_ACTS);
       run_dwconv (v, ref, &c);
     }
 }
@@ -538,7 +543,7 @@ test_conv (const struct variant *v, const struct variant *ref)
             c.stride = s;
             c.pad = (enum pad_mode) (idx % 3);
             c.rows = (idx % 4) == 1;
-            c.act = (enum mnv3_act) (idx % 4);
+            c.act = (enum mnv3_act) (idx % N_ACTS);
             run_conv (v, ref, &c);
           }
 
@@ -616,7 +621,7 @@ test_act (const struct variant *v, const struct variant *ref)
   char shape[100];
 
   for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
-    for (int act = 0; act < 4; act++) {
+    for (int act = 0; act < N_ACTS; act++) {
       struct mnv3_act_params p = { ns[a], (enum mnv3_act) act };
       snprintf (shape, sizeof shape, "n=%zu act=%s", ns[a],
           act_name ((enum mnv3_act) act));
