@@ -4,4 +4,7 @@
  */
 #include "mnv3.h"
 
-G_DEFINE_QUARK (mnv3 - error - quark, mnv3_error);
+/* The indenter would space the dashes of the quark name. */
+/* *INDENT-OFF* */
+G_DEFINE_QUARK (mnv3-error-quark, mnv3_error);
+/* *INDENT-ON* */
