@@ -1562,6 +1562,9 @@ gst_mnv3_classify_start (GstBaseTransform * trans)
     file_labels = gst_mnv3_labels_load (labels_file, &err);
     if (file_labels == NULL)
       goto labels_failed;
+    if (!gst_mnv3_labels_check (g_strv_length (file_labels),
+            self->num_classes, label_offset, &err))
+      goto labels_failed;
     labels = (const gchar * const *) file_labels;
   } else {
     labels = self->info->labels;
@@ -1648,9 +1651,26 @@ model_invalid:
   }
 labels_failed:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Could not read labels file \"%s\".", labels_file),
-        ("%s", err->message));
+    /* not found, cannot be opened (or is no regular file), bad content */
+    if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Labels file \"%s\" not found.", labels_file), ("%s", err->message));
+    else if (err->domain == G_FILE_ERROR ||
+        g_error_matches (err, GST_MNV3_ERROR,
+            GST_MNV3_ERROR_LABELS_NOT_REGULAR) ||
+        g_error_matches (err, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_CHANGED))
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not read labels file \"%s\".", labels_file),
+          ("%s", err->message));
+    else if (g_error_matches (err, GST_MNV3_ERROR,
+            GST_MNV3_ERROR_LABELS_MISMATCH))
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("The labels file \"%s\" does not match the model.", labels_file),
+          ("%s", err->message));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, READ,
+          ("Labels file \"%s\" is not a usable label list.", labels_file),
+          ("%s", err->message));
     goto error;
   }
 graph_failed:

@@ -106,7 +106,7 @@ test_valid (void)
   g_assert_cmpuint (info->macs, >, info->params);
   mnv3_model_free (m);
 
-  /* Loading from a path maps the file. */
+  /* Loading from a path reads the file. */
   m = mnv3_model_load (model_name, &error);
   g_assert_no_error (error);
   mnv3_model_free (m);
