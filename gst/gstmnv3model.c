@@ -129,6 +129,33 @@ gst_mnv3_model_load (GstElement * self, GstMnv3ModelData * data)
   return TRUE;
 }
 
+/* Posts the ERROR for a labels file that failed: not found, cannot be
+ * opened (or is no regular file), does not match the model, bad content. */
+static void
+gst_mnv3_model_labels_error (GstElement * self, const gchar * labels_file,
+    const GError * err)
+{
+  if (g_error_matches (err, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Labels file \"%s\" not found.", labels_file), ("%s", err->message));
+  else if (err->domain == G_FILE_ERROR ||
+      g_error_matches (err, GST_MNV3_ERROR,
+          GST_MNV3_ERROR_LABELS_NOT_REGULAR) ||
+      g_error_matches (err, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_CHANGED))
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not read labels file \"%s\".", labels_file),
+        ("%s", err->message));
+  else if (g_error_matches (err, GST_MNV3_ERROR,
+          GST_MNV3_ERROR_LABELS_MISMATCH))
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The labels file \"%s\" does not match the model.", labels_file),
+        ("%s", err->message));
+  else
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("Labels file \"%s\" is not a usable label list.", labels_file),
+        ("%s", err->message));
+}
+
 /* Sets @data's class_labels from @labels_file or the model's own labels (FALSE: an
  * ERROR is posted). */
 static gboolean
@@ -143,11 +170,11 @@ gst_mnv3_model_load_labels (GstElement * self, GstMnv3ModelData * data,
 
   if (labels_file != NULL && labels_file[0] != '\0') {
     file_labels = gst_mnv3_labels_load (labels_file, &err);
-    if (file_labels == NULL) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Could not read labels file \"%s\".", labels_file),
-          ("%s", err->message));
+    if (file_labels == NULL || !gst_mnv3_labels_check (g_strv_length
+            (file_labels), num_classes, label_offset, &err)) {
+      gst_mnv3_model_labels_error (self, labels_file, err);
       g_clear_error (&err);
+      g_strfreev (file_labels);
       return FALSE;
     }
     labels = (const gchar * const *) file_labels;

@@ -1,281 +1,35 @@
-/* libmnv3: safetensors model reader, validation and BatchNorm folding
+/* libmnv3: MobileNetV3 assembly from a safetensors file, BatchNorm folding
  * Copyright (C) 2026 mnv3classify developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The format is in models/FORMAT.md: 8-byte little-endian header length,
- * a JSON header (tensor name -> dtype, shape, data_offsets; plus
- * "__metadata__"), then the raw little-endian tensor data. Every number in
- * the header is bounds-checked against the file before use; tensors are
- * then checked against the architecture named in the metadata, converted
- * to f32, BatchNorm-folded and packed into the kernels' layouts. The mapped
- * file is released at the end of loading.
+ * The format is in models/FORMAT.md; the container (header, offsets,
+ * dtypes, reading the file) is mnv3-safetensors.c. Here the metadata is
+ * checked (every required key present), the tensors are checked against
+ * the architecture named in the metadata, converted to f32,
+ * BatchNorm-folded and packed into the kernels' layouts. The file's bytes
+ * are released at the end of loading.
  */
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mnv3-private.h"
-
-#define MAX_HEADER_BYTES (64u << 20)
-#define MAX_DIMS 8
-
-typedef enum
-{
-  DT_F32, DT_F16, DT_OTHER,
-  DT_U8, DT_I8, DT_I32          /* quantized weights (mnv3.int_quant) */
-} DType;
-
-typedef struct
-{
-  const char *name;             /* key in the header (owned by the parser) */
-  DType dtype;
-  const char *dtype_name;
-  int ndim;
-  int64_t shape[MAX_DIMS];
-  uint64_t begin, end;          /* relative to the data section */
-  const guint8 *data;
-  gboolean used;
-} TensorEntry;
+#include "mnv3-safetensors.h"
 
 typedef struct
 {
   const char *file;             /* for messages */
-  JsonParser *parser;
-  GHashTable *tensors;          /* name -> TensorEntry* */
-  TensorEntry *entries;
-  guint n_entries;
-  JsonObject *metadata;         /* may be NULL */
+  Mnv3SafeTensors st;
   float bn_eps;
   JsonParser *iq_parser;        /* mnv3.int_quant, if present */
   JsonObject *iq_weights;       /* its "weights": name -> [[scales], [zps]] */
   GHashTable *qtensors;         /* name -> Mnv3QTensor, moved to the model */
 } LoadCtx;
 
-static const char *const dtype_names[] = {
-  "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL",
-  "U16", "U32", "U64", "F8_E4M3", "F8_E5M2"
-};
-
-static const int dtype_sizes[] = {
-  4, 2, 2, 8, 8, 4, 2, 1, 1, 1, 2, 4, 8, 1, 1
-};
-
-static int
-compare_entries (const void *a, const void *b)
-{
-  const TensorEntry *const *x = a, *const *y = b;
-  if ((*x)->begin != (*y)->begin)
-    return (*x)->begin < (*y)->begin ? -1 : 1;
-  return (*x)->end < (*y)->end ? -1 : ((*x)->end > (*y)->end);
-}
-
-static gboolean
-json_get_uint (JsonNode * node, uint64_t * out)
-{
-  if (!node || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return FALSE;
-  gint64 v = json_node_get_int (node);
-  if (v < 0)
-    return FALSE;
-  *out = (uint64_t) v;
-  return TRUE;
-}
-
-/* Parses and validates the header: every entry well-formed, every offset
- * inside the data section, sizes consistent with shape and dtype, no two
- * tensors overlapping. */
-static gboolean
-parse_header (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
-{
-  if (size < 8) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_TRUNCATED,
-        "%s: file is %zu bytes, too short for the 8-byte safetensors "
-        "header length", ctx->file, size);
-    return FALSE;
-  }
-  uint64_t hlen = 0;
-  for (int i = 7; i >= 0; i--)
-    hlen = (hlen << 8) | data[i];
-  if (hlen > size - 8) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_TRUNCATED,
-        "%s: header length %" G_GUINT64_FORMAT " is larger than the rest "
-        "of the file (%zu bytes): truncated or not a safetensors file",
-        ctx->file, (guint64) hlen, size - 8);
-    return FALSE;
-  }
-  if (hlen < 2 || hlen > MAX_HEADER_BYTES) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-        "%s: header length %" G_GUINT64_FORMAT " is not plausible (2 to "
-        "%u bytes)", ctx->file, (guint64) hlen, MAX_HEADER_BYTES);
-    return FALSE;
-  }
-  const guint8 *base = data + 8 + hlen;
-  uint64_t data_size = size - 8 - hlen;
-
-  /* json-glib needs valid UTF-8 without NUL bytes in the text. */
-  if (memchr (data + 8, 0, hlen) ||
-      !g_utf8_validate ((const char *) data + 8, (gssize) hlen, NULL)) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-        "%s: header is not UTF-8 JSON text", ctx->file);
-    return FALSE;
-  }
-  GError *jerr = NULL;
-  ctx->parser = json_parser_new ();
-  if (!json_parser_load_from_data (ctx->parser, (const char *) data + 8,
-          (gssize) hlen, &jerr)) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-        "%s: header is not valid JSON: %s", ctx->file, jerr->message);
-    g_error_free (jerr);
-    return FALSE;
-  }
-  JsonNode *root = json_parser_get_root (ctx->parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-        "%s: header is not a JSON object", ctx->file);
-    return FALSE;
-  }
-  JsonObject *obj = json_node_get_object (root);
-  GList *members = json_object_get_members (obj);
-  guint n = g_list_length (members);
-  ctx->entries = g_new0 (TensorEntry, n);
-  ctx->tensors = g_hash_table_new (g_str_hash, g_str_equal);
-  gboolean ok = FALSE;
-
-  for (GList * l = members; l; l = l->next) {
-    const char *name = l->data;
-    JsonNode *node = json_object_get_member (obj, name);
-
-    if (strcmp (name, "__metadata__") == 0) {
-      if (!JSON_NODE_HOLDS_OBJECT (node)) {
-        g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-            "%s: __metadata__ is not an object", ctx->file);
-        goto out;
-      }
-      ctx->metadata = json_node_get_object (node);
-      continue;
-    }
-    if (!JSON_NODE_HOLDS_OBJECT (node)) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-          "%s: tensor '%s': entry is not an object", ctx->file, name);
-      goto out;
-    }
-    JsonObject *t = json_node_get_object (node);
-    TensorEntry *e = &ctx->entries[ctx->n_entries++];
-    e->name = name;
-
-    JsonNode *dn = json_object_get_member (t, "dtype");
-    const char *dtype = (dn && JSON_NODE_HOLDS_VALUE (dn) &&
-        json_node_get_value_type (dn) == G_TYPE_STRING) ?
-        json_node_get_string (dn) : NULL;
-    int esize = 0;
-    for (guint i = 0; dtype && i < G_N_ELEMENTS (dtype_names); i++) {
-      if (strcmp (dtype, dtype_names[i]) == 0) {
-        esize = dtype_sizes[i];
-        e->dtype = i == 0 ? DT_F32 : (i == 1 ? DT_F16 : DT_OTHER);
-        e->dtype = i == 8 ? DT_U8 : (i == 7 ? DT_I8 : (i == 5 ? DT_I32 :
-                e->dtype));
-        e->dtype_name = dtype_names[i];
-      }
-    }
-    if (!esize) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_DTYPE,
-          "%s: tensor '%s': unknown dtype '%s'", ctx->file, name,
-          dtype ? dtype : "(missing)");
-      goto out;
-    }
-
-    JsonNode *sn = json_object_get_member (t, "shape");
-    if (!sn || !JSON_NODE_HOLDS_ARRAY (sn)) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-          "%s: tensor '%s': missing or invalid shape", ctx->file, name);
-      goto out;
-    }
-    JsonArray *sa = json_node_get_array (sn);
-    guint nd = json_array_get_length (sa);
-    if (nd > MAX_DIMS) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-          "%s: tensor '%s': %u dimensions (at most %d)", ctx->file, name,
-          nd, MAX_DIMS);
-      goto out;
-    }
-    uint64_t numel = 1;
-    e->ndim = (int) nd;
-    for (guint i = 0; i < nd; i++) {
-      uint64_t d;
-      if (!json_get_uint (json_array_get_element (sa, i), &d) ||
-          d > G_MAXINT32 || __builtin_mul_overflow (numel, d, &numel)) {
-        g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-            "%s: tensor '%s': invalid shape dimension %u", ctx->file, name, i);
-        goto out;
-      }
-      e->shape[i] = (int64_t) d;
-    }
-
-    JsonNode *on = json_object_get_member (t, "data_offsets");
-    JsonArray *oa = (on && JSON_NODE_HOLDS_ARRAY (on)) ?
-        json_node_get_array (on) : NULL;
-    if (!oa || json_array_get_length (oa) != 2 ||
-        !json_get_uint (json_array_get_element (oa, 0), &e->begin) ||
-        !json_get_uint (json_array_get_element (oa, 1), &e->end) ||
-        e->begin > e->end) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_HEADER,
-          "%s: tensor '%s': missing or invalid data_offsets", ctx->file, name);
-      goto out;
-    }
-    if (e->end > data_size) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_OFFSET,
-          "%s: tensor '%s': data_offsets [%" G_GUINT64_FORMAT ", %"
-          G_GUINT64_FORMAT "] run past the end of the data (%"
-          G_GUINT64_FORMAT " bytes): file truncated or corrupt", ctx->file,
-          name, (guint64) e->begin, (guint64) e->end, (guint64) data_size);
-      goto out;
-    }
-    uint64_t nbytes;
-    if (__builtin_mul_overflow (numel, (uint64_t) esize, &nbytes) ||
-        nbytes != e->end - e->begin) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_OFFSET,
-          "%s: tensor '%s': %" G_GUINT64_FORMAT " bytes of data for a "
-          "shape that needs %" G_GUINT64_FORMAT, ctx->file, name,
-          (guint64) (e->end - e->begin), (guint64) nbytes);
-      goto out;
-    }
-    e->data = base + e->begin;
-    g_hash_table_insert (ctx->tensors, (gpointer) name, e);
-  }
-
-  /* No two tensors may share bytes. */
-  TensorEntry **sorted = g_new (TensorEntry *, ctx->n_entries + 1);
-  for (guint i = 0; i < ctx->n_entries; i++)
-    sorted[i] = &ctx->entries[i];
-  qsort (sorted, ctx->n_entries, sizeof (TensorEntry *), compare_entries);
-  for (guint i = 1; i < ctx->n_entries; i++) {
-    if (sorted[i]->begin < sorted[i - 1]->end) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_OFFSET,
-          "%s: tensors '%s' and '%s' overlap", ctx->file,
-          sorted[i - 1]->name, sorted[i]->name);
-      g_free (sorted);
-      goto out;
-    }
-  }
-  g_free (sorted);
-  ok = TRUE;
-
-out:
-  g_list_free (members);
-  return ok;
-}
-
 static const char *
 meta_get (LoadCtx * ctx, const char *key)
 {
-  if (!ctx->metadata)
-    return NULL;
-  JsonNode *n = json_object_get_member (ctx->metadata, key);
-  if (!n || !JSON_NODE_HOLDS_VALUE (n) ||
-      json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
+  return mnv3_safetensors_meta (&ctx->st, key);
 }
 
 static gboolean
@@ -306,33 +60,6 @@ parse_triple (const char *s, float out[3])
   return ok;
 }
 
-static float
-half_to_float (guint16 h)
-{
-  guint32 sign = (guint32) (h >> 15) << 31;
-  guint32 exp = (h >> 10) & 0x1f, mant = h & 0x3ff, bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {                    /* subnormal: renormalize */
-      exp = 127 - 15 + 1;
-      while (!(mant & 0x400)) {
-        mant <<= 1;
-        exp--;
-      }
-      mant &= 0x3ff;
-      bits = sign | (exp << 23) | (mant << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-  }
-  float f;
-  memcpy (&f, &bits, 4);
-  return f;
-}
-
 static void
 qtensor_free (gpointer p)
 {
@@ -348,7 +75,7 @@ qtensor_free (gpointer p)
  * returned dequantized, (q - zero_point) * scale per output channel (the
  * first dimension), for the float path. */
 static float *
-get_qtensor (LoadCtx * ctx, TensorEntry * e, size_t numel, GError ** error)
+get_qtensor (LoadCtx * ctx, Mnv3StTensor * e, size_t numel, GError ** error)
 {
   JsonNode *n = json_object_get_member (ctx->iq_weights, e->name);
   JsonArray *a = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) :
@@ -385,7 +112,7 @@ get_qtensor (LoadCtx * ctx, TensorEntry * e, size_t numel, GError ** error)
     q->scale[i] = (float) sv;
     q->zero_point[i] = (int32_t) zv;
     if (!(sv > 0 && isfinite (sv)) || zv != rint (zv)
-        || fabs (zv) > (e->dtype == DT_I32 ? 0 : 255)) {
+        || fabs (zv) > (e->dtype == MNV3_ST_I32 ? 0 : 255)) {
       g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
           "%s: metadata mnv3.int_quant: tensor '%s' has scale %g and zero "
           "point %g at %u", ctx->file, e->name, sv, zv, i);
@@ -397,7 +124,7 @@ get_qtensor (LoadCtx * ctx, TensorEntry * e, size_t numel, GError ** error)
   size_t per = numel / rows;
   for (size_t i = 0; i < numel; i++) {
     const guint8 *d = e->data;
-    int32_t v = e->dtype == DT_U8 ? d[i] : e->dtype == DT_I8 ?
+    int32_t v = e->dtype == MNV3_ST_U8 ? d[i] : e->dtype == MNV3_ST_I8 ?
         (int8_t) d[i] : (int32_t) (d[4 * i] | (d[4 * i + 1] << 8) |
         (d[4 * i + 2] << 16) | ((guint32) d[4 * i + 3] << 24));
     int c = ns == 1 ? 0 : (int) (i / per);
@@ -416,7 +143,7 @@ static float *
 get_tensor (LoadCtx * ctx, const char *name, int nd, int64_t * dims,
     GError ** error)
 {
-  TensorEntry *e = g_hash_table_lookup (ctx->tensors, name);
+  Mnv3StTensor *e = mnv3_safetensors_lookup (&ctx->st, name);
   if (!e) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_MISSING,
         "%s: tensor '%s' is missing", ctx->file, name);
@@ -444,50 +171,25 @@ get_tensor (LoadCtx * ctx, const char *name, int nd, int64_t * dims,
     g_string_free (got, TRUE);
     return NULL;
   }
-  if (e->dtype == DT_OTHER || (e->dtype >= DT_U8 && !ctx->iq_weights)) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_DTYPE,
-        "%s: tensor '%s' has dtype %s, expected F32 or F16", ctx->file, name,
-        e->dtype_name);
-    return NULL;
-  }
-  size_t numel = 1;
-  for (int i = 0; i < nd; i++) {
+  for (int i = 0; i < nd; i++)
     if (dims[i] < 0)
       dims[i] = e->shape[i];
-    numel *= (size_t) e->shape[i];
-  }
-  if (e->dtype >= DT_U8)
-    return get_qtensor (ctx, e, numel, error);
-  float *out = g_new (float, numel ? numel : 1);
-  if (e->dtype == DT_F32) {
-    memcpy (out, e->data, numel * 4);
-    if (G_BYTE_ORDER == G_BIG_ENDIAN) {
-      guint32 *u = (guint32 *) out;
-      for (size_t i = 0; i < numel; i++)
-        u[i] = GUINT32_FROM_LE (u[i]);
-    }
-  } else {
-    for (size_t i = 0; i < numel; i++)
-      out[i] = half_to_float ((guint16) (e->data[2 * i] |
-              (e->data[2 * i + 1] << 8)));
-  }
-  for (size_t i = 0; i < numel; i++) {
-    if (!isfinite (out[i])) {
-      g_set_error (error, MNV3_ERROR, MNV3_ERROR_VALUE,
-          "%s: tensor '%s' holds a non-finite value (%g at index %zu)",
-          ctx->file, name, out[i], i);
-      g_free (out);
+  if (e->dtype >= MNV3_ST_U8) {
+    if (!ctx->iq_weights) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_DTYPE,
+          "%s: tensor '%s' has dtype %s, expected F32 or F16 (integer "
+          "weights need mnv3.int_quant)", ctx->file, name, e->dtype_name);
       return NULL;
     }
+    return get_qtensor (ctx, e, (size_t) e->numel, error);
   }
-  e->used = TRUE;
-  return out;
+  return mnv3_safetensors_read_f32 (&ctx->st, e, error);
 }
 
 static gboolean
 has_tensor (LoadCtx * ctx, const char *name)
 {
-  return g_hash_table_contains (ctx->tensors, name);
+  return mnv3_safetensors_lookup (&ctx->st, name) != NULL;
 }
 
 typedef enum
@@ -691,6 +393,29 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   const char *s;
   double v;
 
+  /* models/FORMAT.md section 2: no default for a required key. */
+  static const char *const required[] = {
+    "mnv3.arch", "mnv3.width", "mnv3.input_size", "mnv3.padding",
+    "mnv3.mean", "mnv3.std", "mnv3.num_classes"
+  };
+  /* an embedding-only file (no classifier tensors, Keras include_top=False)
+   * has no classes to state */
+  gboolean no_classifier = !mnv3_safetensors_lookup (&ctx->st,
+      "classifier.0.weight") && !mnv3_safetensors_lookup (&ctx->st,
+      "classifier.3.weight");
+  for (guint i = 0; i < G_N_ELEMENTS (required); i++) {
+    if (no_classifier && strcmp (required[i], "mnv3.num_classes") == 0)
+      continue;
+    if (!meta_get (ctx, required[i])) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata %s is %s: it is required (models/FORMAT.md "
+          "section 2; models/convert.py writes it)", ctx->file, required[i],
+          mnv3_safetensors_meta_has (&ctx->st, required[i]) ?
+          "not a string" : "missing");
+      return FALSE;
+    }
+  }
+
   s = meta_get (ctx, "mnv3.arch");
   if (!s || !mnv3_arch_from_string (s, &info->arch)) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
@@ -797,6 +522,12 @@ load_metadata (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   info->source = m->source;
 
   s = meta_get (ctx, "mnv3.labels");
+  if (s && !g_utf8_validate (s, -1, NULL)) {
+    /* e.g. a lone UTF-16 surrogate escape, "\ud800" */
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.labels is not valid UTF-8", ctx->file);
+    return FALSE;
+  }
   if (s && *s) {
     gchar **lines = g_strsplit (s, "\n", -1);
     guint n = g_strv_length (lines);
@@ -908,8 +639,7 @@ bad:
 static gboolean
 load_act_quant (LoadCtx * ctx, Mnv3Model * m, GError ** error)
 {
-  if (!ctx->metadata || !json_object_has_member (ctx->metadata,
-          "mnv3.act_quant"))
+  if (!mnv3_safetensors_meta_has (&ctx->st, "mnv3.act_quant"))
     return TRUE;
   const char *text = meta_get (ctx, "mnv3.act_quant");
   JsonParser *parser = NULL;
@@ -969,21 +699,16 @@ load_act_quant (LoadCtx * ctx, Mnv3Model * m, GError ** error)
     g_hash_table_insert (by_key, sl->key, sl);
   }
 
-  GError *jerr = NULL;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, &jerr)) {
+  char *why = NULL;
+  parser = mnv3_json_parse_bounded (text, strlen (text),
+      MNV3_ST_MAX_JSON_DEPTH, &why);
+  if (!parser) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
-        "%s: metadata mnv3.act_quant is not valid JSON: %s", ctx->file,
-        jerr->message);
-    g_error_free (jerr);
+        "%s: metadata mnv3.act_quant %s", ctx->file, why);
+    g_free (why);
     goto out;
   }
   JsonNode *root = json_parser_get_root (parser);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
-        "%s: metadata mnv3.act_quant is not a JSON object", ctx->file);
-    goto out;
-  }
   JsonObject *obj = json_node_get_object (root);
   guint n_members = json_object_get_size (obj);
   if (n_members != slots->len) {
@@ -1033,6 +758,32 @@ out:
   return ok;
 }
 
+/* The container, after a look at the first bytes: another model format
+ * gets the converter command that turns it into ours. */
+static gboolean
+parse_container (LoadCtx * ctx, const guint8 * data, size_t size,
+    GError ** error)
+{
+  uint64_t hlen = 0;
+  for (int i = 7; size >= 8 && i >= 0; i--)
+    hlen = (hlen << 8) | data[i];
+  const char *other = NULL;
+  if (size < 9 || hlen > size - 8 || data[8] != '{')
+    other = mnv3_format_sniff (data, size);
+  if (other) {
+    g_autofree char *base = g_path_get_basename (ctx->file);
+    char *dot = strrchr (base, '.');
+    if (dot && dot != base)
+      *dot = '\0';
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_FORMAT,
+        "%s is %s, not an mnv3 model (safetensors): convert it once with "
+        "`models/convert.py %s -o %s.safetensors` (see models/README.md)",
+        ctx->file, other, ctx->file, base);
+    return FALSE;
+  }
+  return mnv3_safetensors_parse (&ctx->st, ctx->file, data, size, error);
+}
+
 /* The optional mnv3.int_quant (models/FORMAT.md 2b): the weights part is
  * read by get_qtensor (); the model keeps the text for mnv3-quant.c. */
 static gboolean
@@ -1041,18 +792,18 @@ load_int_quant (LoadCtx * ctx, Mnv3Model * m, GError ** error)
   const char *text = meta_get (ctx, "mnv3.int_quant");
   if (!text)
     return TRUE;
-  GError *err = NULL;
-  ctx->iq_parser = json_parser_new ();
-  JsonNode *root = json_parser_load_from_data (ctx->iq_parser, text, -1,
-      &err) ? json_parser_get_root (ctx->iq_parser) : NULL;
+  g_autofree char *why = NULL;
+  ctx->iq_parser = mnv3_json_parse_bounded (text, strlen (text),
+      MNV3_ST_MAX_JSON_DEPTH, &why);
+  JsonNode *root = ctx->iq_parser ? json_parser_get_root (ctx->iq_parser) :
+      NULL;
   JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ?
       json_node_get_object (root) : NULL;
   JsonNode *w = o ? json_object_get_member (o, "weights") : NULL;
   if (!w || !JSON_NODE_HOLDS_OBJECT (w)) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
         "%s: metadata mnv3.int_quant is not a JSON object with \"weights\"%s%s",
-        ctx->file, err ? ": " : "", err ? err->message : "");
-    g_clear_error (&err);
+        ctx->file, why ? ": " : "", why ? why : "");
     return FALSE;
   }
   ctx->iq_weights = json_node_get_object (w);
@@ -1071,8 +822,8 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
   char name[96];
   g_autofree int *ch = NULL;    /* mnv3.channels */
 
-  if (!parse_header (ctx, data, size, error) || !load_metadata (ctx, m, error)
-      || !load_int_quant (ctx, m, error))
+  if (!parse_container (ctx, data, size, error) ||
+      !load_metadata (ctx, m, error) || !load_int_quant (ctx, m, error))
     goto fail;
 
   int nb;
@@ -1210,8 +961,8 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
 
   /* A tensor the architecture does not use means the metadata does not
    * describe these weights (e.g. SE tensors with a minimalistic arch). */
-  for (guint i = 0; i < ctx->n_entries; i++) {
-    const TensorEntry *e = &ctx->entries[i];
+  for (guint i = 0; i < ctx->st.n_entries; i++) {
+    const Mnv3StTensor *e = &ctx->st.entries[i];
     if (!e->used && !g_str_has_suffix (e->name, "num_batches_tracked")) {
       g_set_error (error, MNV3_ERROR, MNV3_ERROR_SHAPE,
           "%s: tensor '%s' is not part of a %s network with these "
@@ -1239,18 +990,6 @@ fail:
   return NULL;
 }
 
-static void
-ctx_clear (LoadCtx * ctx)
-{
-  if (ctx->tensors)
-    g_hash_table_destroy (ctx->tensors);
-  g_free (ctx->entries);
-  g_clear_object (&ctx->parser);
-  g_clear_object (&ctx->iq_parser);
-  if (ctx->qtensors)
-    g_hash_table_destroy (ctx->qtensors);
-}
-
 Mnv3Model *
 mnv3_model_load_from_data (const void *data, size_t size, const char *name,
     GError ** error)
@@ -1262,7 +1001,10 @@ mnv3_model_load_from_data (const void *data, size_t size, const char *name,
   ctx.file = name ? name : "(memory)";
   Mnv3Model *m = load_model (&ctx, data ? data : (const void *) "", size,
       error);
-  ctx_clear (&ctx);
+  g_clear_object (&ctx.iq_parser);
+  if (ctx.qtensors)
+    g_hash_table_destroy (ctx.qtensors);
+  mnv3_safetensors_clear (&ctx.st);
   return m;
 }
 
@@ -1272,20 +1014,12 @@ mnv3_model_load (const char *path, GError ** error)
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  GError *ferr = NULL;
-  GMappedFile *mf = g_mapped_file_new (path, FALSE, &ferr);
-  if (!mf) {
-    g_set_error (error, MNV3_ERROR, g_error_matches (ferr, G_FILE_ERROR,
-            G_FILE_ERROR_NOENT) ? MNV3_ERROR_NOT_FOUND : MNV3_ERROR_IO, "%s",
-        ferr->message);
-    g_error_free (ferr);
+  size_t size = 0;
+  guint8 *data = mnv3_file_read (path, MNV3_ST_MAX_FILE_BYTES, &size, error);
+  if (!data)
     return NULL;
-  }
-  const void *data = g_mapped_file_get_contents (mf);
-  size_t size = g_mapped_file_get_length (mf);
-  Mnv3Model *m = mnv3_model_load_from_data (size ? data : "", size, path,
-      error);
-  g_mapped_file_unref (mf);
+  Mnv3Model *m = mnv3_model_load_from_data (data, size, path, error);
+  g_free (data);
   if (m)
     MNV3_DEBUG ("loaded %s: %s width %.3g, %d classes, %" G_GUINT64_FORMAT
         " params", path, m->info.arch_name, m->info.width,

@@ -33,6 +33,7 @@ typedef enum {
   MNV3_ERROR_INVALID_ARGUMENT,  /* bad argument to an API call */
   MNV3_ERROR_IMAGE,             /* input image cannot be read */
   MNV3_ERROR_NOT_FOUND,         /* the file does not exist */
+  MNV3_ERROR_FORMAT,            /* another model format (.tflite, .onnx, .pth, .h5, .keras): convert it */
 } Mnv3Error;
 
 typedef enum {
@@ -92,7 +93,8 @@ typedef struct _Mnv3Graph Mnv3Graph;
  * @path: a safetensors file (format: models/FORMAT.md)
  * @error: return location for a #MNV3_ERROR
  *
- * Memory-maps and validates @path, checks every tensor against the
+ * Reads (only a regular file of at most 1 GiB; a file that changes while it
+ * is read is refused) and validates @path, checks every tensor against the
  * architecture in its metadata and folds BatchNorm into the convolutions.
  *
  * Returns: (transfer full): the model, or %NULL with @error set naming the

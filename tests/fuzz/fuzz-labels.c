@@ -63,6 +63,12 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   if (!labels) {
     if (!error || !error->message || !error->message[0])
       abort ();
+    /* a memfd is a regular file: only content errors are possible */
+    if (error->domain != GST_MNV3_ERROR ||
+        (error->code != GST_MNV3_ERROR_LABELS_EMPTY &&
+            error->code != GST_MNV3_ERROR_LABELS_ENCODING &&
+            error->code != GST_MNV3_ERROR_LABELS_TOO_LARGE))
+      abort ();
     g_error_free (error);
     return 0;
   }
@@ -71,8 +77,9 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
 
   guint n = g_strv_length (labels);
   for (guint i = 0; i < n; i++) {
-    /* stripped, valid UTF-8, no line breaks left */
-    if (!g_utf8_validate (labels[i], -1, NULL) || strchr (labels[i], '\n'))
+    /* stripped, valid UTF-8, no line breaks left, within the limit */
+    if (!g_utf8_validate (labels[i], -1, NULL) || strchr (labels[i], '\n') ||
+        strlen (labels[i]) > GST_MNV3_LABELS_MAX_LABEL_BYTES)
       abort ();
   }
   /* Map onto models with as many outputs as labels, one more, one fewer and
@@ -81,6 +88,13 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   for (guint c = 0; c < G_N_ELEMENTS (counts); c++) {
     for (int off = GST_MNV3_LABEL_OFFSET_AUTO;
         off <= GST_MNV3_LABEL_OFFSET_SKIP_BACKGROUND; off++) {
+      GError *check_error = NULL;
+      gboolean fits = gst_mnv3_labels_check (n, counts[c], off, &check_error);
+      if (fits != (check_error == NULL) || (!fits &&
+              (off != GST_MNV3_LABEL_OFFSET_AUTO ||
+                  n == counts[c] || n + 1 == counts[c])))
+        abort ();
+      g_clear_error (&check_error);
       guint applied = 99;
       gchar *problem = NULL;
       gchar **map = gst_mnv3_labels_map ((const gchar * const *) labels,

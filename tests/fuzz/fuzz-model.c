@@ -111,8 +111,116 @@ static const char *const interesting_strings[] = {
 static const char *const meta_keys[] = {
   "mnv3.arch", "mnv3.width", "mnv3.input_size", "mnv3.padding", "mnv3.mean",
   "mnv3.std", "mnv3.bn_eps", "mnv3.num_classes", "mnv3.source",
-  "mnv3.labels",
+  "mnv3.labels", "mnv3.act_quant",
 };
+
+/* Nesting depths around the loader's limit (32) and far beyond it. */
+static const int depths[] = { 1, 2, 31, 32, 33, 64, 1000, 30000 };
+
+/* Appends @depth nested arrays / objects (mixed) to @s. */
+static void
+append_nest (GString * s, int depth, unsigned int *r)
+{
+  char *close = g_malloc (depth + 1);
+  for (int i = 0; i < depth; i++) {
+    if (rand_r (r) % 2) {
+      g_string_append_c (s, '[');
+      close[depth - 1 - i] = ']';
+    } else {
+      g_string_append (s, "{\"k\":");
+      close[depth - 1 - i] = '}';
+    }
+  }
+  g_string_append (s, rand_r (r) % 2 ? "1" : "\"x\"");
+  /* a deep but unbalanced text now and then */
+  g_string_append_len (s, close, rand_r (r) % 8 == 0 ? depth / 2 : depth);
+  g_free (close);
+}
+
+/* The mutator parses headers with json-glib too: never hand it a text
+ * deeper than this (brackets inside strings counted too: conservative). */
+static gboolean
+shallow_enough (const char *t, size_t len)
+{
+  int depth = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (t[i] == '[' || t[i] == '{') {
+      if (++depth > 200)
+        return FALSE;
+    } else if (t[i] == ']' || t[i] == '}') {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
+/* JSON-structure changes made on the text (json-glib would recurse on a
+ * deep tree): deep nesting at the top level, in __metadata__ or in the
+ * mnv3.act_quant string; a second value after the object; comments and
+ * single quotes json-glib accepts and the format does not. */
+static char *
+mutate_json_text (const char *json, unsigned int *r)
+{
+  int depth = depths[rand_r (r) % G_N_ELEMENTS (depths)];
+  GString *s = g_string_new (NULL);
+  const char *at;
+  switch (rand_r (r) % 6) {
+    case 0:                    /* top level */
+      g_string_append (s, "{\"n\":");
+      append_nest (s, depth, r);
+      g_string_append (s, json[1] == '}' ? "" : ",");
+      g_string_append (s, json + 1);
+      break;
+    case 1:                    /* in __metadata__ */
+      at = strstr (json, "\"__metadata__\":{");
+      if (!at)
+        goto fail;
+      at += strlen ("\"__metadata__\":{");
+      g_string_append_len (s, json, at - json);
+      g_string_append (s, "\"n\":");
+      append_nest (s, depth, r);
+      g_string_append (s, *at == '}' ? "" : ",");
+      g_string_append (s, at);
+      break;
+    case 2:{                   /* mnv3.act_quant, a string of JSON */
+      GString *q = g_string_new ("{\"input\":");
+      append_nest (q, depth, r);
+      g_string_append_c (q, '}');
+      JsonNode *str = json_node_init_string (json_node_alloc (), q->str);
+      char *quoted = json_to_string (str, FALSE);
+      json_node_unref (str);
+      g_string_free (q, TRUE);
+      at = strstr (json, "\"__metadata__\":{");
+      if (!at) {
+        g_free (quoted);
+        goto fail;
+      }
+      at += strlen ("\"__metadata__\":{");
+      g_string_append_len (s, json, at - json);
+      g_string_append_printf (s, "\"mnv3.act_quant\":%s", quoted);
+      g_string_append (s, *at == '}' ? "" : ",");
+      g_string_append (s, at);
+      g_free (quoted);
+      break;
+    }
+    case 3:                    /* two values */
+      g_string_append (s, json);
+      g_string_append (s, rand_r (r) % 2 ? json : " {}");
+      break;
+    case 4:                    /* a comment json-glib would skip */
+      g_string_append (s, "{/* \" */");
+      g_string_append (s, json + 1);
+      break;
+    default:                   /* single quotes */
+      g_string_append (s, "{'n':'[[[[',");
+      g_string_append (s, json + 1);
+      break;
+  }
+  return g_string_free (s, FALSE);
+fail:
+  g_string_free (s, TRUE);
+  return NULL;
+}
 
 static const char *const dtypes[] = {
   "F32", "F16", "BF16", "F64", "I64", "I32", "I8", "U8", "BOOL", "F8_E4M3",
@@ -196,6 +304,8 @@ int_node (gint64 v)
 static char *
 mutate_structure (const char *json, size_t len, unsigned int *r)
 {
+  if (!shallow_enough (json, len))
+    return NULL;
   JsonParser *p = json_parser_new ();
   char *out = NULL;
   if (!json_parser_load_from_data (p, json, (gssize) len, NULL))
@@ -301,6 +411,13 @@ mutate_structure (const char *json, size_t len, unsigned int *r)
   }
   g_list_free (members);
   out = json_to_string (root, FALSE);
+  if (rand_r (r) % 4 == 0) {
+    char *t = mutate_json_text (out, r);
+    if (t) {
+      g_free (out);
+      out = t;
+    }
+  }
 done:
   g_object_unref (p);
   return out;

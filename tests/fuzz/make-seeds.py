@@ -116,6 +116,33 @@ def write(path, arch, width, size, padding, dtype, bn, labels=None,
         f.write(struct.pack('<Q', len(text)) + text + bytes(body))
 
 
+def write_header_seed(path, tensors, meta_extra, seed):
+    """A small file (< 2 KB): full metadata and only the stem's tensors, so
+    that loading stops at the first missing tensor. For the fast campaign
+    (-max_len=4096) on the container, the JSON and the metadata."""
+    rng = random.Random(seed)
+    header, body = {}, b''
+    for name, dtype, shape in tensors:
+        n = 1
+        for d in shape:
+            n *= d
+        fmt = 'e' if dtype == 'F16' else 'f'
+        data = struct.pack('<%d%s' % (n, fmt),
+                           *[rng.uniform(0.5, 1.5) for _ in range(n)])
+        header[name] = {'dtype': dtype, 'shape': shape,
+                        'data_offsets': [len(body), len(body) + len(data)]}
+        body += data
+    meta = {'mnv3.arch': 'small', 'mnv3.width': '0.01',
+            'mnv3.input_size': '16', 'mnv3.padding': 'symmetric',
+            'mnv3.mean': '0.485,0.456,0.406', 'mnv3.std': '0.229,0.224,0.225',
+            'mnv3.num_classes': '3'}
+    meta.update(meta_extra)
+    header['__metadata__'] = meta
+    text = json.dumps(header, separators=(',', ':')).encode()
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + bytes(body))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), 'seeds')
@@ -128,6 +155,18 @@ def main():
           0.1, 33, 'tf-same', 'F16', True, seed=3)
     write(out + '/tiny-small-min-labels.safetensors', 'small-minimalistic',
           0.05, 24, 'tf-same', 'F16', True, labels='cat\ndog\nbird\n', seed=4)
+    write_header_seed(out + '/hdr-stem-folded-f32.safetensors',
+                      [('features.0.0.weight', 'F32', [8, 3, 3, 3]),
+                       ('features.0.0.bias', 'F32', [8])], {}, 5)
+    write_header_seed(out + '/hdr-stem-bn-f16.safetensors',
+                      [('features.0.0.weight', 'F16', [8, 3, 3, 3])] +
+                      [('features.0.1.' + t, 'F16', [8]) for t in
+                       ('weight', 'bias', 'running_mean', 'running_var')],
+                      {'mnv3.labels': 'a\nb\nc\n', 'mnv3.bn_eps': '0.001',
+                       'mnv3.act_quant': '{"input":[0.0078125,128,0,255]}'},
+                      6)
+    write_header_seed(out + '/hdr-metadata-only.safetensors', [],
+                      {'mnv3.source': 'x'}, 7)
 
 
 if __name__ == '__main__':

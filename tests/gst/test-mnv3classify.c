@@ -914,6 +914,32 @@ GST_START_TEST (test_labels)
     g_free (model);
   }
 
+  /* a list that fits no mapping is an error under label-offset=auto
+   * (issue 12: no surprises), a SETTINGS error, not NOT_FOUND */
+  {
+    GstElement *el = gst_element_factory_make ("mnv3classify", NULL);
+    GstBus *ebus = gst_bus_new ();
+    gchar *model = mnv3_test_fixture_path (FIXTURE_MODEL);
+    GError *gerr = NULL;
+
+    gst_element_set_bus (el, ebus);
+    g_object_set (el, "model-file", model, "labels-file", short_list, NULL);
+    fail_unless_equals_int (gst_element_set_state (el, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    msg = gst_bus_pop_filtered (ebus, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL);
+    gst_message_parse_error (msg, &gerr, NULL);
+    fail_unless (g_error_matches (gerr, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_SETTINGS), "%s", gerr->message);
+    g_error_free (gerr);
+    gst_message_unref (msg);
+    gst_element_set_state (el, GST_STATE_NULL);
+    gst_element_set_bus (el, NULL);
+    gst_object_unref (ebus);
+    gst_object_unref (el);
+    g_free (model);
+  }
+
   g_unlink (short_list);
   g_unlink (nine);
   g_free (short_list);

@@ -7,6 +7,9 @@
  * class N, or a GError naming the file.
  */
 #include <glib/gstdio.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 #include "gstmnv3labels.h"
 
@@ -57,7 +60,8 @@ test_bad_text (void)
 {
   GError *error = NULL;
   g_assert_null (load ("cat\n\xff\xfe\n", -1, &error));
-  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_EMPTY);
+  /* its own code: "empty" was used for this too (issue 18) */
+  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_ENCODING);
   g_assert_nonnull (strstr (error->message, "UTF-8"));
   g_clear_error (&error);
 
@@ -70,6 +74,11 @@ test_bad_text (void)
   } else {
     g_clear_error (&error);
   }
+  /* ... and it is refused, naming the NUL (issue 16 class 15) */
+  g_assert_null (load ("a\nb\0c\nd\n", 8, &error));
+  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_ENCODING);
+  g_assert_nonnull (strstr (error->message, "NUL byte at offset 3"));
+  g_clear_error (&error);
 
   g_assert_null (load ("", 0, &error));
   g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_EMPTY);
@@ -108,6 +117,111 @@ test_many_lines (void)
   g_string_free (s, TRUE);
 }
 
+/* Issue 16 class 10: invalid UTF-8 is refused (validated, not repaired),
+ * whatever the position, with the offset of the first bad byte. */
+static void
+test_invalid_utf8 (void)
+{
+  static const char *const bad[] = {
+    "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GError *error = NULL;
+    gchar *text = g_strdup_printf ("cat\ndog %s\nbird\n", bad[i]);
+    g_assert_null (load (text, -1, &error));
+    g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_ENCODING);
+    g_assert_nonnull (strstr (error->message, "offset 8"));
+    g_clear_error (&error);
+    g_free (text);
+  }
+}
+
+/* Issue 16 class 5: FIFOs, devices and directories are refused at once
+ * (no hang, no endless read), and so are oversized files and labels. */
+static void
+test_special_files (void)
+{
+  GError *error = NULL;
+  gchar *dir = g_dir_make_tmp ("mnv3-labels-XXXXXX", &error);
+  g_assert_no_error (error);
+  gchar *fifo = g_build_filename (dir, "fifo", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  /* No writer: a blocking open would hang here forever. */
+  g_assert_null (gst_mnv3_labels_load (fifo, &error));
+  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_NOT_REGULAR);
+  g_assert_nonnull (strstr (error->message, "FIFO"));
+  g_clear_error (&error);
+
+  g_assert_null (gst_mnv3_labels_load ("/dev/zero", &error));
+  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_NOT_REGULAR);
+  g_clear_error (&error);
+  g_assert_null (gst_mnv3_labels_load (dir, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* 16 MiB + 1 byte: refused before reading (sparse file). */
+  gchar *big = g_build_filename (dir, "big.txt", NULL);
+  FILE *f = fopen (big, "w");
+  g_assert_nonnull (f);
+  g_assert_cmpint (ftruncate (fileno (f), GST_MNV3_LABELS_MAX_BYTES + 1), ==,
+      0);
+  fclose (f);
+  g_assert_null (gst_mnv3_labels_load (big, &error));
+  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* One label of 4097 bytes. */
+  gchar *long_label = g_strnfill (GST_MNV3_LABELS_MAX_LABEL_BYTES + 1, 'x');
+  gchar *text = g_strconcat ("cat\n", long_label, "\n", NULL);
+  g_assert_null (load (text, -1, &error));
+  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "line 2"));
+  g_clear_error (&error);
+  long_label[GST_MNV3_LABELS_MAX_LABEL_BYTES] = '\0';
+  g_free (text);
+  text = g_strconcat ("cat\n", long_label, "\n", NULL);
+  gchar **l = load (text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (strlen (l[1]), ==, GST_MNV3_LABELS_MAX_LABEL_BYTES);
+  g_strfreev (l);
+
+  g_unlink (big);
+  g_unlink (fifo);
+  g_rmdir (dir);
+  g_free (text);
+  g_free (long_label);
+  g_free (big);
+  g_free (fifo);
+  g_free (dir);
+}
+
+/* Issue 12: a count that fits no mapping is an error under auto; an
+ * explicit offset accepts it (the map then reports the problem). */
+static void
+test_check (void)
+{
+  GError *error = NULL;
+  g_assert_true (gst_mnv3_labels_check (1000, 1000,
+          GST_MNV3_LABEL_OFFSET_AUTO, &error));
+  g_assert_true (gst_mnv3_labels_check (1000, 1001,
+          GST_MNV3_LABEL_OFFSET_AUTO, &error));
+  g_assert_no_error (error);
+  g_assert_false (gst_mnv3_labels_check (999, 1001,
+          GST_MNV3_LABEL_OFFSET_AUTO, &error));
+  g_assert_error (error, GST_MNV3_ERROR, GST_MNV3_ERROR_LABELS_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "999 labels"));
+  g_clear_error (&error);
+  g_assert_false (gst_mnv3_labels_check (1002, 1001,
+          GST_MNV3_LABEL_OFFSET_AUTO, &error));
+  g_clear_error (&error);
+  g_assert_true (gst_mnv3_labels_check (3, 1001,
+          GST_MNV3_LABEL_OFFSET_NONE, &error));
+  g_assert_true (gst_mnv3_labels_check (3, 1001,
+          GST_MNV3_LABEL_OFFSET_SKIP_BACKGROUND, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -115,5 +229,8 @@ main (int argc, char **argv)
   g_test_add_func ("/labels/line-endings", test_line_endings);
   g_test_add_func ("/labels/bad-text", test_bad_text);
   g_test_add_func ("/labels/many-lines", test_many_lines);
+  g_test_add_func ("/labels/invalid-utf8", test_invalid_utf8);
+  g_test_add_func ("/labels/special-files", test_special_files);
+  g_test_add_func ("/labels/check", test_check);
   return g_test_run ();
 }

@@ -6,8 +6,13 @@
  * every way the reader must survive; each case must fail with the right
  * error code and a message naming the problem (and the tensor).
  */
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "mnv3.h"
 
 static guint8 *model_data;
@@ -101,7 +106,7 @@ test_valid (void)
   g_assert_cmpuint (info->macs, >, info->params);
   mnv3_model_free (m);
 
-  /* Loading from a path maps the file. */
+  /* Loading from a path reads the file. */
   m = mnv3_model_load (model_name, &error);
   g_assert_no_error (error);
   mnv3_model_free (m);
@@ -456,6 +461,356 @@ test_byte_flips (void)
   g_rand_free (r);
 }
 
+/* A file from header text as given (no padding) and the fixture's data. */
+static GBytes *
+file_from_text (const char *json, const guint8 * body, gsize body_size)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint64 le = GUINT64_TO_LE ((guint64) strlen (json));
+  g_byte_array_append (a, (const guint8 *) &le, 8);
+  g_byte_array_append (a, (const guint8 *) json, (guint) strlen (json));
+  g_byte_array_append (a, body, (guint) body_size);
+  return g_byte_array_free_to_bytes (a);
+}
+
+static void
+expect_error (GBytes * b, Mnv3Error code, const char *needle)
+{
+  GError *error = NULL;
+  Mnv3Model *m = load_bytes (b, &error);
+  if (m || !g_error_matches (error, MNV3_ERROR, code) ||
+      !strstr (error->message, needle)) {
+    g_printerr ("expected code %d with '%s', got %s (%d: %s)\n", code,
+        needle, m ? "a model" : "an error", error ? error->code : -1,
+        error ? error->message : "");
+    g_assert_not_reached ();
+  }
+  g_test_message ("%s", error->message);
+  g_error_free (error);
+}
+
+/* The fixture's header as text, with @insert placed right after
+ * "__metadata__":{ (it must end with a comma). */
+static gchar *
+header_with_metadata_prefix (const char *insert, const guint8 ** body,
+    gsize * body_size)
+{
+  JsonNode *root = read_header (model_data, model_size, body, body_size);
+  gchar *json = json_to_string (root, FALSE);
+  json_node_unref (root);
+  const char *key = "\"__metadata__\":{";
+  char *at = strstr (json, key);
+  g_assert_nonnull (at);
+  at += strlen (key);
+  gchar *out = g_strdup_printf ("%.*s%s%s", (int) (at - json), json, insert,
+      at);
+  g_free (json);
+  return out;
+}
+
+static gchar *
+deep_brackets (int depth)
+{
+  gchar *s = g_malloc (2 * (gsize) depth + 1);
+  memset (s, '[', depth);
+  memset (s + depth, ']', depth);
+  s[2 * depth] = '\0';
+  return s;
+}
+
+/* Issue 16 class 1: nesting 100,000 levels deep overflowed json-glib's
+ * stack (SIGSEGV) at the top level, in __metadata__ and in the
+ * mnv3.act_quant string. Now refused before json-glib sees it. */
+static void
+test_deep_nesting (void)
+{
+  const guint8 *body;
+  gsize body_size;
+  gchar *deep = deep_brackets (100000);
+
+  gchar *top = g_strdup_printf ("{\"a\":%s}", deep);
+  GBytes *b = file_from_text (top, NULL, 0);
+  expect_error (b, MNV3_ERROR_HEADER, "nested more than");
+  g_bytes_unref (b);
+
+  gchar *ins = g_strdup_printf ("\"deep\":%s,", deep);
+  gchar *text = header_with_metadata_prefix (ins, &body, &body_size);
+  b = file_from_text (text, body, body_size);
+  expect_error (b, MNV3_ERROR_HEADER, "nested more than");
+  g_bytes_unref (b);
+  g_free (text);
+  g_free (ins);
+
+  /* Within a string the brackets are text: fine for the header (the
+   * fixture loads), refused when mnv3.act_quant is parsed. */
+  ins = g_strdup_printf ("\"mnv3.act_quant\":\"{\\\"input\\\":%s}\",", deep);
+  text = header_with_metadata_prefix (ins, &body, &body_size);
+  b = file_from_text (text, body, body_size);
+  expect_error (b, MNV3_ERROR_METADATA, "nested more than");
+  g_bytes_unref (b);
+  g_free (text);
+  g_free (ins);
+
+  /* A modest depth inside a string or an unknown key is not refused. */
+  gchar *shallow = deep_brackets (20);
+  ins = g_strdup_printf ("\"x.unknown\":\"%s\",\"y.unknown\":%s,",
+      deep, shallow);
+  text = header_with_metadata_prefix (ins, &body, &body_size);
+  b = file_from_text (text, body, body_size);
+  GError *error = NULL;
+  Mnv3Model *m = load_bytes (b, &error);
+  g_assert_no_error (error);
+  mnv3_model_free (m);
+  g_bytes_unref (b);
+  g_free (text);
+  g_free (ins);
+  g_free (shallow);
+  g_free (top);
+  g_free (deep);
+}
+
+/* Issue 16 class 15: a second JSON value after the header object, and a
+ * NUL (\u0000) in the embedded labels, are refused. Class 10: invalid
+ * UTF-8 in the embedded labels (a lone surrogate escape) is refused. */
+static void
+test_lenient_json (void)
+{
+  const guint8 *body;
+  gsize body_size;
+  JsonNode *root = read_header (model_data, model_size, &body, &body_size);
+  gchar *json = json_to_string (root, FALSE);
+  json_node_unref (root);
+
+  gchar *twice = g_strconcat (json, json, NULL);
+  GBytes *b = file_from_text (twice, body, body_size);
+  expect_error (b, MNV3_ERROR_HEADER, "more than one JSON value");
+  g_bytes_unref (b);
+  gchar *plus = g_strconcat (json, "  {}  ", NULL);
+  b = file_from_text (plus, body, body_size);
+  expect_error (b, MNV3_ERROR_HEADER, "more than one JSON value");
+  g_bytes_unref (b);
+  /* trailing spaces are the format's padding: accepted */
+  g_free (plus);
+  plus = g_strconcat (json, "       ", NULL);
+  b = file_from_text (plus, body, body_size);
+  GError *error = NULL;
+  Mnv3Model *m = load_bytes (b, &error);
+  g_assert_no_error (error);
+  mnv3_model_free (m);
+  g_bytes_unref (b);
+
+  /* json-glib accepts comments and single quotes; the format does not. */
+  gchar *text = header_with_metadata_prefix ("/* x */", &body, &body_size);
+  b = file_from_text (text, body, body_size);
+  expect_error (b, MNV3_ERROR_HEADER, "unexpected '/'");
+  g_bytes_unref (b);
+  g_free (text);
+
+  text = header_with_metadata_prefix ("\"mnv3.labels\":\"cat\\u0000dog\\n"
+      "bird\",", &body, &body_size);
+  b = file_from_text (text, body, body_size);
+  expect_error (b, MNV3_ERROR_HEADER, "NUL");
+  g_bytes_unref (b);
+  g_free (text);
+
+  text = header_with_metadata_prefix ("\"mnv3.labels\":\"cat\\ud800\\n"
+      "bird\",", &body, &body_size);
+  b = file_from_text (text, body, body_size);
+  expect_error (b, MNV3_ERROR_METADATA, "mnv3.labels");
+  g_bytes_unref (b);
+  g_free (text);
+
+  g_free (plus);
+  g_free (twice);
+  g_free (json);
+}
+
+/* Issue 16 class 12: every key FORMAT.md calls required is required. */
+static void
+test_required_keys (void)
+{
+  static const char *const keys[] = {
+    "mnv3.arch", "mnv3.width", "mnv3.input_size", "mnv3.padding",
+    "mnv3.mean", "mnv3.std", "mnv3.num_classes"
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
+    const guint8 *body;
+    gsize body_size;
+    JsonNode *root = read_header (model_data, model_size, &body, &body_size);
+    JsonObject *md = json_object_get_object_member (json_node_get_object
+        (root), "__metadata__");
+    g_assert_true (json_object_has_member (md, keys[i]));
+    json_object_remove_member (md, keys[i]);
+    GBytes *b = write_file (root, body, body_size);
+    gchar *needle = g_strdup_printf ("%s is missing: it is required", keys[i]);
+    expect_error (b, MNV3_ERROR_METADATA, needle);
+    g_free (needle);
+    g_bytes_unref (b);
+    /* a number instead of a string */
+    json_object_set_int_member (md, keys[i], 1);
+    b = write_file (root, body, body_size);
+    needle = g_strdup_printf ("%s is not a string", keys[i]);
+    expect_error (b, MNV3_ERROR_METADATA, needle);
+    g_free (needle);
+    g_bytes_unref (b);
+    json_node_unref (root);
+  }
+}
+
+static void
+expect_format (const char *path, const void *data, gsize size, const char *what)
+{
+  GError *error = NULL;
+  Mnv3Model *m = data ? mnv3_model_load_from_data (data, size, path,
+      &error) : mnv3_model_load (path, &error);
+  g_assert_null (m);
+  g_assert_error (error, MNV3_ERROR, MNV3_ERROR_FORMAT);
+  gchar *base = g_path_get_basename (path);
+  *strrchr (base, '.') = '\0';
+  gchar *cmd = g_strdup_printf ("`models/convert.py %s -o %s.safetensors`",
+      path, base);
+  if (!strstr (error->message, what) || !strstr (error->message, cmd)) {
+    g_printerr ("expected '%s' and '%s' in: %s\n", what, cmd, error->message);
+    g_assert_not_reached ();
+  }
+  g_test_message ("%s", error->message);
+  g_free (cmd);
+  g_free (base);
+  g_error_free (error);
+}
+
+/* Issue 12: other model formats are named, with the command to run. */
+static void
+test_other_formats (void)
+{
+  const char *dir = g_getenv ("MNV3_FIXTURES");
+  gchar *pth = g_build_filename (dir, "fixtures", "small-sym-f16.pth", NULL);
+  gchar *onnx = g_build_filename (dir, "fixtures", "small-sym-f16.onnx", NULL);
+  expect_format (pth, NULL, 0, "PyTorch checkpoint");
+  expect_format (onnx, NULL, 0, "ONNX model");
+  g_free (pth);
+  g_free (onnx);
+
+  guint8 buf[256] = { 0 };
+  memcpy (buf, "\x1c\0\0\0TFL3", 8);
+  expect_format ("m/v3-small.tflite", buf, sizeof buf, "TensorFlow Lite");
+  memset (buf, 0, sizeof buf);
+  memcpy (buf, "\x89HDF\r\n\x1a\n", 8);
+  expect_format ("w.h5", buf, sizeof buf, "Keras .h5");
+  memset (buf, 0, sizeof buf);
+  memcpy (buf, "PK\x03\x04\x14\0\0\0\0\0", 10);
+  buf[26] = 13;
+  memcpy (buf + 30, "metadata.json", 13);
+  expect_format ("my.model.keras", buf, sizeof buf, "Keras 3 model");
+  memset (buf, 0, sizeof buf);
+  memcpy (buf, "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20", 10);
+  expect_format ("old.pth", buf, sizeof buf, "PyTorch checkpoint (.pth, "
+      "pickle)");
+}
+
+/* Issue 16 class 5: only regular files, of at most 1 GiB; a FIFO or a
+ * device must neither block nor be read without end. */
+static void
+test_special_files (void)
+{
+  GError *error = NULL;
+  gchar *dir = g_dir_make_tmp ("mnv3-model-XXXXXX", &error);
+  g_assert_no_error (error);
+  gchar *fifo = g_build_filename (dir, "fifo.safetensors", NULL);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_null (mnv3_model_load (fifo, &error));
+  g_assert_error (error, MNV3_ERROR, MNV3_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "FIFO"));
+  g_clear_error (&error);
+  g_assert_null (mnv3_model_load ("/dev/zero", &error));
+  g_assert_error (error, MNV3_ERROR, MNV3_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "character device"));
+  g_clear_error (&error);
+  g_assert_null (mnv3_model_load (dir, &error));
+  g_assert_error (error, MNV3_ERROR, MNV3_ERROR_IO);
+  g_clear_error (&error);
+
+  gchar *big = g_build_filename (dir, "big.safetensors", NULL);
+  FILE *f = fopen (big, "w");
+  g_assert_nonnull (f);
+  g_assert_cmpint (ftruncate (fileno (f), ((off_t) 1 << 30) + 1), ==, 0);
+  fclose (f);
+  g_assert_null (mnv3_model_load (big, &error));
+  g_assert_error (error, MNV3_ERROR, MNV3_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "more than the limit"));
+  g_clear_error (&error);
+
+  g_unlink (big);
+  g_unlink (fifo);
+  g_rmdir (dir);
+  g_free (big);
+  g_free (fifo);
+  g_free (dir);
+}
+
+typedef struct
+{
+  const char *path;
+  const guint8 *data;
+  gsize size;
+  int rewrites;
+  volatile gint done;
+} Rewriter;
+
+static gpointer
+rewrite_thread (gpointer user_data)
+{
+  Rewriter *r = user_data;
+  for (int i = 0; i < r->rewrites; i++) {
+    /* as cp does: truncate the same inode, then write it in chunks */
+    int fd = open (r->path, O_WRONLY | O_TRUNC);
+    g_assert_cmpint (fd, >=, 0);
+    for (gsize off = 0; off < r->size; off += 16384) {
+      gsize n = MIN (16384, r->size - off);
+      g_assert_cmpint (write (fd, r->data + off, n), ==, (gssize) n);
+    }
+    close (fd);
+  }
+  g_atomic_int_set (&r->done, 1);
+  return NULL;
+}
+
+/* Issue 16 class 3: a model file rewritten in place while it loads killed
+ * the process with SIGBUS (it was mapped). Now: each load succeeds or
+ * says the file changed; never a signal. 200 rewrites. */
+static void
+test_rewrite_while_loading (void)
+{
+  GError *error = NULL;
+  gchar *dir = g_dir_make_tmp ("mnv3-rewrite-XXXXXX", &error);
+  gchar *path = g_build_filename (dir, "m.safetensors", NULL);
+  g_assert_true (g_file_set_contents (path, (const gchar *) model_data,
+          model_size, &error));
+  Rewriter r = { path, model_data, model_size, 200, 0 };
+  GThread *t = g_thread_new ("rewrite", rewrite_thread, &r);
+  guint ok = 0, changed = 0, other = 0;
+  while (!g_atomic_int_get (&r.done)) {
+    Mnv3Model *m = mnv3_model_load (path, &error);
+    if (m) {
+      ok++;
+      mnv3_model_free (m);
+    } else if (strstr (error->message, "changed while")) {
+      changed++;
+    } else {
+      /* read between a truncate and the end of a write: short file */
+      other++;
+    }
+    g_clear_error (&error);
+  }
+  g_thread_join (t);
+  g_test_message ("200 rewrites: %u loads ok, %u 'changed while read', %u "
+      "other refusals, 0 signals", ok, changed, other);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
 static void
 test_make_divisible (void)
 {
@@ -508,6 +863,12 @@ main (int argc, char **argv)
   g_test_add_func ("/model/folds-to-inf", test_folds_to_inf);
   g_test_add_func ("/model/byte-flips", test_byte_flips);
   g_test_add_func ("/model/make-divisible", test_make_divisible);
+  g_test_add_func ("/model/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/model/lenient-json", test_lenient_json);
+  g_test_add_func ("/model/required-keys", test_required_keys);
+  g_test_add_func ("/model/other-formats", test_other_formats);
+  g_test_add_func ("/model/special-files", test_special_files);
+  g_test_add_func ("/model/rewrite-while-loading", test_rewrite_while_loading);
   int ret = g_test_run ();
   g_free (model_data);
   return ret;
