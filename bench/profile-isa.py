@@ -102,6 +102,17 @@ def main():
     print("%-12s" % "bench median" + "".join("%12.3f" % med([x[2] for x in res[k]])
                                              for k in sets))
     print()
+    print()
+    print("per step type, sum of the steps' fastest runs (ms; fused-block: expand + dwconv +"
+          " project of the blocks fused over row bands)")
+    kinds = []
+    for st in res[sets[0]][0][0].values():
+        if st[0] not in kinds:
+            kinds.append(st[0])
+    for kind in kinds:
+        print("%-12s" % kind + "".join(
+            "%12.4f" % sum(min(x[0][s][4] for x in res[k]) for s, st in res[k][0][0].items()
+                           if st[0] == kind) for k in sets))
     print("%-12s" % "sum of mins" + "".join(
         "%12.3f" % sum(min(x[0][s][4] for x in res[k]) for s in res[k][0][0]) for k in sets))
     print()
