@@ -33,8 +33,8 @@
 #
 # BUILD_DIR (default ./build) must hold gst/libgstmnv3.so, src/mnv3 and
 # tests/preprocess/bench-preprocess. Full-size random-weight models come from
-# tests/data/make-fixtures.py --bench-models (Debian python3-torch), cached in the same folder as
-# bench/compare-ort.sh uses. Exit status: 0 ok (whatever the overhead), 1 error, 77 when a tool it
+# tests/data/make-fixtures.py --bench-models (Debian python3-torch), cached in $MODEL_DIR
+# (compare-peers.sh keeps its own in its build folder). Exit status: 0 ok (whatever the overhead), 1 error, 77 when a tool it
 # needs is missing.
 #
 # Environment knobs (defaults in brackets):

@@ -330,6 +330,10 @@ def read_tflite(path, data, opts):
             sh, sw = opt["stride"]
             if sh != sw or sh not in (1, 2):
                 raise FormatError("CONV_2D op %d: strides %s" % (op.index, (sh, sw)))
+            if pooled and opt["act"] == "RELU6":
+                # A float graph's SE hard-sigmoid relu6 (x + 3) / 6 with the + 3 folded into
+                # this conv's bias (as the TFLite converter does for Keras models): unfold it.
+                b = (b if b is not None else np.zeros(w.shape[0], np.float32)) - np.float32(3)
             layers.append(Layer("conv", w.transpose(0, 3, 1, 2), b, sh, pooled,
                                 None if w.shape[1] == 1 and w.shape[2] == 1 else opt["padding"],
                                 name=tensors[op.outputs[0]].name))

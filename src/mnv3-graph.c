@@ -35,6 +35,7 @@ struct _Mnv3Graph
   gboolean profiling;
   double prof_ms[N_PROF];
   double *prof_step_ms;         /* per step, n_steps entries */
+  double *prof_step_min;        /* per step: the fastest run (0: none yet) */
   GPtrArray *packed;            /* conv1x1 weights in panels (kernels.h) */
   double *part_ms;              /* profiling fused blocks: n_chunks x N_PARTS */
   guint64 prof_runs;
@@ -268,6 +269,8 @@ mnv3_graph_run (Mnv3Graph * g)
     if (g->profiling) {
       double dt = now_ms () - t0;
       g->prof_step_ms[i] += dt;
+      if (g->prof_step_min[i] == 0 || dt < g->prof_step_min[i])
+        g->prof_step_min[i] = dt;
       if (g->steps[i].kind == STEP_BLOCK)
         split_fused_profile (g, dt);
       else
@@ -718,6 +721,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   g->n_steps = (int) bld.steps->len;
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
   g->prof_step_ms = g_new0 (double, g->n_steps);
+  g->prof_step_min = g_new0 (double, g->n_steps);
   g->packed = bld.packed;
   g->pool = mnv3_pool_new (threads);
   g->n_chunks = mnv3_pool_get_threads (g->pool) > 1 ?
@@ -739,6 +743,7 @@ mnv3_graph_free (Mnv3Graph * g)
   g_aligned_free (g->arena);
   g_free (g->steps);
   g_free (g->prof_step_ms);
+  g_free (g->prof_step_min);
   g_free (g->part_ms);
   if (g->packed)
     g_ptr_array_free (g->packed, TRUE);
@@ -780,6 +785,7 @@ mnv3_graph_set_profiling (Mnv3Graph * g, gboolean enable)
   g->profiling = enable;
   memset (g->prof_ms, 0, sizeof g->prof_ms);
   memset (g->prof_step_ms, 0, g->n_steps * sizeof *g->prof_step_ms);
+  memset (g->prof_step_min, 0, g->n_steps * sizeof *g->prof_step_min);
   g->prof_runs = 0;
 }
 
@@ -794,11 +800,13 @@ mnv3_graph_get_profile (const Mnv3Graph * g)
   double runs = g->prof_runs ? (double) g->prof_runs : 1.0;
   for (int i = 0; i < g->n_steps; i++) {
     const Step *s = &g->steps[i];
-    double ms = g->prof_step_ms[i] / runs;
+    double ms = g->prof_step_ms[i] / runs, min = g->prof_step_min[i];
+    /* min: the step's fastest run, steadier than the mean on a busy machine */
     g_string_append_printf (str, "profile step=%d op=%s %s ms=%.4f "
-        "gflops=%.1f\n", i, s->kind == STEP_BLOCK ? "fused-block" :
-        prof_names[s->prof], s->desc, ms,
-        ms > 0 ? 2.0 * s->macs / (ms * 1e6) : 0.0);
+        "gflops=%.1f min_ms=%.4f min_gflops=%.1f\n", i,
+        s->kind == STEP_BLOCK ? "fused-block" : prof_names[s->prof], s->desc,
+        ms, ms > 0 ? 2.0 * s->macs / (ms * 1e6) : 0.0, min,
+        min > 0 ? 2.0 * s->macs / (min * 1e6) : 0.0);
   }
   for (int i = 0; i < N_PROF; i++)
     g_string_append_printf (str, "profile op=%s ms=%.4f share=%.1f%%\n",

@@ -506,6 +506,10 @@ test_dwconv (const struct variant *v, const struct variant *ref)
     /* narrow but tall: too big for the AVX-512 small-map tile, so the
      * row driver runs on narrow maps too */
     {40, 9, 33, 5, 1}, {64, 16, 17, 3, 2}, {30, 12, 200, 3, 1},
+    /* the AVX2 small-map path (5x5 stride 1, at most 16 wide): channel
+     * blocks of 16 with one half, a partial half, both halves partial */
+    {7, 7, 8, 5, 1}, {7, 7, 9, 5, 1}, {14, 14, 25, 5, 1}, {13, 11, 40, 5, 1},
+    {16, 16, 7, 5, 1}, {9, 3, 31, 5, 1},
   };
   for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
     for (int pm = 0; pm < 2; pm++, idx++) {
