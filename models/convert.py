@@ -6,7 +6,7 @@
 safetensors model format (models/FORMAT.md).
 
 usage: convert.py INPUT -o OUT.safetensors [--labels FILE | --no-labels] [--arch ARCH]
-                  [--width W] [--input-size N] [--source TEXT] [--float-activations]
+                  [--width W] [--input-size N] [--source TEXT] [--float-activations] [--no-integer]
 """
 
 import argparse
@@ -234,6 +234,8 @@ def read_tflite(path, data):
         b = const(op.inputs[2]) if len(op.inputs) > 2 else None
         if w is None:
             raise FormatError("%s op %d has no constant weights" % (op.op, op.index))
+        qw = m.qconstant(tensors[op.inputs[1]])
+        qb = m.qconstant(tensors[op.inputs[2]]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
         spatial = x.shape[1] * x.shape[2] if len(x.shape) == 4 else 1
         pooled = spatial == 1
         if op.op == "CONV_2D":
@@ -248,6 +250,7 @@ def read_tflite(path, data):
                                 None if w.shape[1] == 1 and w.shape[2] == 1 else opt["padding"],
                                 name=tensors[op.outputs[0]].name))
             layers[-1].op = op
+            layers[-1].q = (qw and (qw[0].transpose(0, 3, 1, 2),) + qw[1:], qb)
         elif op.op == "DEPTHWISE_CONV_2D":
             if w.ndim != 4 or w.shape[0] != 1 or opt.get("depth_multiplier", 1) not in (0, 1):
                 raise FormatError("DEPTHWISE_CONV_2D op %d: depth multiplier != 1 (weights %s)"
@@ -258,10 +261,12 @@ def read_tflite(path, data):
             layers.append(Layer("dw", w[0].transpose(2, 0, 1)[:, None], b, sh, pooled,
                                 opt["padding"], name=tensors[op.outputs[0]].name))
             layers[-1].op = op
+            layers[-1].q = (qw and (qw[0][0].transpose(2, 0, 1)[:, None],) + qw[1:], qb)
         else:
             layers.append(Layer("fc", w.reshape(w.shape[0], -1), b, 1, True, None,
                                 name=tensors[op.outputs[0]].name))
             layers[-1].op = op
+            layers[-1].q = (qw and (qw[0].reshape(qw[0].shape[0], -1),) + qw[1:], qb)
     arch, out, _, paddings = layers_to_tensors(layers, "tflite")
     if paddings - {"SAME"}:
         raise FormatError("unsupported TFLite padding %s (expected SAME everywhere)"
@@ -283,7 +288,64 @@ def read_tflite(path, data):
         s, z, qmin, _ = info["act_quant"]["input"]
         info["quant_mean"] = ",".join(["%.9g" % ((z - qmin) / 255.0)] * 3)
         info["quant_std"] = ",".join(["%.9g" % (1.0 / (255.0 * s))] * 3)
+        info["int_quant"] = tflite_int_quant(m, layers, out)
     return arch, out, info
+
+
+def tflite_int_quant(m, layers, out):
+    """The integer engine's part of a uint8/int8 TFLite file (models/FORMAT.md section 2b): the
+    raw quantized weights (uint8 per-tensor or int8 per-channel) and int32 biases replace the
+    dequantized ones in @out, shaped as them, and the returned object gives their scales and zero
+    points, plus the quantized constant operands of the squeeze-excite's ADD and MUL. Returns None
+    (the file then keeps the dequantized weights) when some weight is not quantized."""
+    weights = collections.OrderedDict()
+    pending = []
+    for layer in layers:
+        qw, qb = getattr(layer, "q", (None, None))
+        if qw is None or qb is None or qw[0].dtype not in (np.uint8, np.int8) \
+                or qb[0].dtype != np.int32:
+            return None
+        p = layer.prefix
+        wname, bname = ((p + ".weight", p + ".bias") if layer.role == "fc"
+                        else (p + ".0.weight", p + ".0.bias"))
+        if wname not in out or bname not in out or out[wname].size != qw[0].size \
+                or out[bname].size != qb[0].size:
+            return None
+        pending.append((wname, qw[0].reshape(out[wname].shape)))
+        pending.append((bname, qb[0].reshape(out[bname].shape)))
+        weights[wname] = [[float(x) for x in qw[1]], [int(x) for x in qw[2]]]
+        weights[bname] = [[float(x) for x in qb[1]], [int(x) for x in qb[2]]]
+    for name, a in pending:
+        out[name] = a
+    consts = collections.OrderedDict()
+    tensors = m.tensors
+    consumers = collections.defaultdict(list)
+    for op in m.operators:
+        for t in op.inputs:
+            if t >= 0:
+                consumers[t].append(op)
+
+    def scalar_operand(op):
+        for ti in op.inputs:
+            q = m.qconstant(tensors[ti]) if ti >= 0 else None
+            if q is not None and q[0].size == 1 and q[0].dtype in (np.uint8, np.int8):
+                return [int(q[0].reshape(-1)[0]), float(q[1][0]), int(q[2][0])]
+        return None
+
+    for layer in layers:
+        if not layer.prefix.endswith(".fc2"):
+            continue
+        se = layer.prefix[:-len(".fc2")]
+        ops = consumers.get(layer.op.outputs[0], [])
+        add = ops[0] if len(ops) == 1 and ops[0].op == "ADD" else None
+        ops = consumers.get(add.outputs[0], []) if add else []
+        mul = ops[0] if len(ops) == 1 and ops[0].op == "MUL" else None
+        c_add, c_mul = (scalar_operand(add), scalar_operand(mul)) if mul else (None, None)
+        if c_add is None or c_mul is None:
+            return None
+        consts[se + ".relu6"] = c_add
+        consts[se + ".hsigmoid"] = c_mul
+    return {"weights": weights, "consts": consts}
 
 
 def tflite_act_quant(m, layers):
@@ -602,7 +664,7 @@ def read_labels(path):
 
 
 def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input_size=None,
-            source=None, float_activations=False):
+            source=None, float_activations=False, no_integer=False):
     try:
         with open(inp, "rb") as f:
             data = f.read()
@@ -637,6 +699,16 @@ def convert(inp, out, labels=None, no_labels=False, arch=None, width=None, input
     meta["mnv3.num_classes"] = str(num_classes)
     if act_quant:
         meta["mnv3.act_quant"] = json.dumps(act_quant, separators=(",", ":"))
+    int_quant = info.get("int_quant") if act_quant and not no_integer else None
+    if int_quant:
+        meta["mnv3.int_quant"] = json.dumps(int_quant, separators=(",", ":"))
+    elif info.get("int_quant"):
+        # --float-activations (the plain float model) or --no-integer: dequantized weights
+        for name, (sc, zp) in info["int_quant"]["weights"].items():
+            a = tensors[name]
+            shape = [-1] + [1] * (a.ndim - 1)
+            tensors[name] = ((a.astype(np.float64) - np.asarray(zp, np.float64).reshape(shape))
+                             * np.asarray(sc, np.float64).reshape(shape)).astype(np.float32)
     if info.get("bn_eps") is not None and any(k.endswith(".running_var") for k in tensors):
         meta["mnv3.bn_eps"] = "%.9g" % float(info["bn_eps"])
     label_list = None
@@ -694,6 +766,11 @@ def main(argv=None):
                     help="uint8/int8 TFLite input: do not record its activation quantization "
                          "(mnv3.act_quant); the model then computes in plain float with TensorFlow's "
                          "0.5/0.5 normalization instead of reproducing TensorFlow Lite's rounding")
+    ap.add_argument("--no-integer", action="store_true",
+                    help="uint8/int8 TFLite input: store the weights dequantized (no "
+                         "mnv3.int_quant): libmnv3 then reproduces TensorFlow Lite's rounding with "
+                         "float kernels instead of running its integer engine (the files of "
+                         "earlier versions)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     args = ap.parse_args(argv)
     if args.input_size is not None and not 32 <= args.input_size <= 4096:
@@ -703,7 +780,7 @@ def main(argv=None):
     try:
         meta, tensors = convert(args.input, args.output, args.labels, args.no_labels, args.arch,
                                 args.width, args.input_size, args.source,
-                                args.float_activations)
+                                args.float_activations, args.no_integer)
     except FormatError as e:
         print("convert.py: %s: %s" % (args.input, e), file=sys.stderr)
         return 1

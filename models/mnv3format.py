@@ -182,15 +182,19 @@ def infer_width(tensors, arch, num_classes, last_channel):
 # safetensors
 
 def write_safetensors(path, tensors, metadata):
-    """Write tensors (ordered name -> numpy array, stored as F32) and string metadata."""
+    """Write tensors (ordered name -> numpy array, stored as F32; uint8 / int8 / int32 arrays,
+    the integer engine's weights, keep their type: U8 / I8 / I32) and string metadata."""
     header = {"__metadata__": {str(k): str(v) for k, v in metadata.items()}}
     blobs = []
     offset = 0
     for name, arr in tensors.items():
-        a = np.ascontiguousarray(arr, dtype="<f4")
-        if not np.all(np.isfinite(a)):
+        dtype = {np.dtype("u1"): "U8", np.dtype("i1"): "I8",
+                 np.dtype("<i4"): "I32"}.get(np.asarray(arr).dtype, "F32")
+        a = np.ascontiguousarray(arr, dtype={"U8": "u1", "I8": "i1", "I32": "<i4",
+                                             "F32": "<f4"}[dtype])
+        if dtype == "F32" and not np.all(np.isfinite(a)):
             raise FormatError("tensor %s has non-finite values" % name)
-        header[name] = {"dtype": "F32", "shape": list(a.shape),
+        header[name] = {"dtype": dtype, "shape": list(a.shape),
                         "data_offsets": [offset, offset + a.nbytes]}
         blobs.append(a.tobytes())
         offset += a.nbytes

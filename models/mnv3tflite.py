@@ -264,6 +264,21 @@ class Model:
                 a = (a - zpv.reshape(bshape)) * scale.reshape(bshape)
         return a.astype(np.float32)
 
+    def qconstant(self, tensor):
+        """(raw integer numpy array, scales, zero points) of a quantized uint8/int8/int32 constant
+        tensor (the integer engine keeps these: models/FORMAT.md section 2b), or None."""
+        raw = self.buffer_bytes(tensor)
+        if raw is None or tensor.type not in (2, 3, 9) or tensor.scale is None:
+            return None
+        dt = np.dtype(TYPES[tensor.type])
+        count = int(np.prod(tensor.shape)) if tensor.shape else 1
+        if len(raw) != count * dt.itemsize:
+            raise FormatError("tensor %s: %d bytes of data for shape %s (%s)"
+                              % (tensor.name, len(raw), tensor.shape, TYPE_NAMES[tensor.type]))
+        a = np.frombuffer(raw, dtype=dt).reshape(tensor.shape).copy()
+        zp = tensor.zero_point if len(tensor.zero_point) else np.zeros(len(tensor.scale))
+        return a, tensor.scale.copy(), np.asarray(zp, dtype=np.float64)
+
     def options(self, op):
         """Decoded options of CONV_2D / DEPTHWISE_CONV_2D as a dict."""
         t = op.options

@@ -57,6 +57,11 @@ cmd_info (const char *path)
       i->mean[0], i->mean[1], i->mean[2], i->std[0], i->std[1], i->std[2],
       i->num_classes, i->n_labels, (guint64) i->params, (guint64) i->macs,
       i->act_quant ? "tflite-uint8" : "none", i->source);
+  /* the engine a default graph runs (one thread: only planning) */
+  Mnv3GraphOptions go = { 1, NULL, FALSE };
+  Mnv3Graph *g = mnv3_graph_new (m, &go, NULL);
+  printf ("engine: %s\n", g ? mnv3_graph_get_engine (g) : "none");
+  mnv3_graph_free (g);
   mnv3_model_free (m);
   return 0;
 }
@@ -243,9 +248,10 @@ cmd_bench (const char *model_path, const Options * o)
     g_free (prof);
   }
   printf ("model=%s width=%g input=%d kernels=%s threads=%d runs=%d "
-      "median_ms=%.3f min_ms=%.3f\n", info->arch_name, info->width,
+      "median_ms=%.3f min_ms=%.3f engine=%s\n", info->arch_name, info->width,
       info->input_size, mnv3_graph_get_kernels (g),
-      mnv3_graph_get_threads (g), o->runs, median, t[0]);
+      mnv3_graph_get_threads (g), o->runs, median, t[0],
+      mnv3_graph_get_engine (g));
   g_free (t);
   mnv3_graph_free (g);
   mnv3_model_free (m);

@@ -12,81 +12,12 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
-#include "mnv3-private.h"
-
-typedef enum
-{
-  STEP_CONV,                    /* stem */
-  STEP_CONV1X1,
-  STEP_DWCONV,
-  STEP_GAP,
-  STEP_BLOCK,                   /* [expand ->] depthwise [-> project], fused */
-  /* activation-quantization emulation (mnv3.act_quant) */
-  STEP_QUANT,
-  STEP_ADD,
-  STEP_CSCALE,
-  STEP_QGAP,
-} StepKind;
-
-/* Op types for the profile. */
-typedef enum
-{
-  PROF_STEM, PROF_EXPAND, PROF_DWCONV, PROF_SE, PROF_PROJECT, PROF_HEAD,
-  PROF_POOL, PROF_CLASSIFIER, N_PROF
-} ProfType;
+#include "mnv3-graph-build.h"
 
 static const char *const prof_names[N_PROF] = {
   "stem", "expand1x1", "dwconv", "se", "project1x1", "head1x1", "pool",
   "classifier"
 };
-
-/* A bneck block run band by band: each thread takes a range of depthwise
- * output rows and, a few rows at a time, expands just the input rows those
- * need into its own scratch (keeping the rows the next band shares), runs
- * the depthwise conv on them and projects the fresh output rows. The
- * expanded map, the largest tensor of the network, then never leaves L2;
- * on large maps the separate steps stream it through L3 twice. */
-typedef struct
-{
-  struct mnv3_conv1x1_params expand;    /* m set per band */
-  struct mnv3_dwconv_params dw; /* the full map; oy0/oy1 set per band */
-  struct mnv3_conv1x1_params project;   /* m set per band */
-  gboolean has_expand, has_project;
-  const float *x;               /* block input */
-  float *d;                     /* depthwise output, full map */
-  float *out;                   /* projection output (not x) */
-  float *scratch;               /* n_chunks x scratch_floats */
-  size_t scratch_floats;
-  size_t band;                  /* output rows per band */
-} FusedBlock;
-
-/* Parts of a fused block, for the profile. */
-enum
-{ PART_EXPAND, PART_DW, PART_PROJECT, N_PARTS };
-
-typedef struct
-{
-  StepKind kind;
-  ProfType prof;
-  const float *in;
-  float *out;
-  union
-  {
-    struct mnv3_conv_params conv;
-    struct mnv3_conv1x1_params c1;
-    struct mnv3_dwconv_params dw;
-    struct mnv3_gap_params gap;
-    FusedBlock fb;
-    struct mnv3_quant_params quant;
-    struct mnv3_add_params add;
-    struct mnv3_cscale_params cscale;
-    struct mnv3_qgap_params qgap;
-  } p;
-  const float *in2;             /* STEP_ADD: second operand */
-  gboolean split_n;             /* conv1x1: split columns, not rows */
-  uint64_t macs;                /* work, to decide whether to split */
-  char desc[40];                /* shape, for the per-step profile */
-} Step;
 
 struct _Mnv3Graph
 {
@@ -99,6 +30,7 @@ struct _Mnv3Graph
   Step *steps;
   int n_steps;
   int n_chunks;                 /* per step: one per thread, claimed dynamically */
+  const char *engine;           /* mnv3_graph_get_engine () */
   gboolean profiling;
   double prof_ms[N_PROF];
   double *prof_step_ms;         /* per step, n_steps entries */
@@ -116,8 +48,9 @@ typedef struct
 static double now_ms (void);
 
 /* Splits [0, n) into @parts chunks, multiples of @align except the last. */
-static void
-split_range (size_t n, int i, int parts, size_t align, size_t *b, size_t *e)
+void
+mnv3_split_range (size_t n, int i, int parts, size_t align, size_t *b,
+    size_t *e)
 {
   size_t units = (n + align - 1) / align;
   size_t per = units / parts, extra = units % parts;
@@ -135,7 +68,7 @@ run_fused (const Mnv3Graph * g, const FusedBlock * f, int i, int n)
   double *part = g->profiling ? g->part_ms + (size_t) i * N_PARTS : NULL;
   double t = part ? now_ms () : 0, t1;
   size_t b, e;
-  split_range (f->dw.oh, i, n, 1, &b, &e);
+  mnv3_split_range (f->dw.oh, i, n, 1, &b, &e);
   float *buf = f->scratch + (size_t) i * f->scratch_floats;
   const size_t row = f->dw.iw * f->dw.c;        /* floats per expanded row */
   long have0 = 0, have1 = 0;    /* input rows [have0, have1) are in buf */
@@ -204,7 +137,7 @@ run_step_part (void *data, int i, int n)
       break;
     case STEP_CONV:{
       struct mnv3_conv_params p = s->p.conv;
-      split_range (p.oh, i, n, 1, &b, &e);
+      mnv3_split_range (p.oh, i, n, 1, &b, &e);
       p.oy0 = b;
       p.oy1 = e;
       if (b < e)
@@ -213,7 +146,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_DWCONV:{
       struct mnv3_dwconv_params p = s->p.dw;
-      split_range (p.oh, i, n, 1, &b, &e);
+      mnv3_split_range (p.oh, i, n, 1, &b, &e);
       p.oy0 = b;
       p.oy1 = e;
       if (b < e)
@@ -222,7 +155,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_GAP:{
       struct mnv3_gap_params p = s->p.gap;
-      split_range (p.c, i, n, 16, &b, &e);
+      mnv3_split_range (p.c, i, n, 16, &b, &e);
       p.c0 = b;
       p.c1 = e;
       if (b < e)
@@ -232,7 +165,7 @@ run_step_part (void *data, int i, int n)
     case STEP_CONV1X1:{
       struct mnv3_conv1x1_params p = s->p.c1;
       if (s->split_n) {
-        split_range (p.n, i, n, MNV3_CONV1X1_PANEL, &b, &e);
+        mnv3_split_range (p.n, i, n, MNV3_CONV1X1_PANEL, &b, &e);
         if (b >= e)
           break;
         p.n = e - b;
@@ -242,7 +175,7 @@ run_step_part (void *data, int i, int n)
           p.residual += b;
         k->conv1x1 (s->in, s->out + b, &p);
       } else {
-        split_range (p.m, i, n, 1, &b, &e);
+        mnv3_split_range (p.m, i, n, 1, &b, &e);
         if (b >= e)
           break;
         p.m = e - b;
@@ -254,7 +187,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_QUANT:{
       struct mnv3_quant_params p = s->p.quant;
-      split_range (p.n, i, n, 16, &b, &e);
+      mnv3_split_range (p.n, i, n, 16, &b, &e);
       p.n = e - b;
       if (b < e)
         k->quant (s->in + b, s->out + b, &p);
@@ -262,7 +195,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_ADD:{
       struct mnv3_add_params p = s->p.add;
-      split_range (p.n, i, n, 16, &b, &e);
+      mnv3_split_range (p.n, i, n, 16, &b, &e);
       p.n = e - b;
       if (b < e)
         k->add (s->in + b, s->in2 + b, s->out + b, &p);
@@ -270,7 +203,7 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_CSCALE:{
       struct mnv3_cscale_params p = s->p.cscale;
-      split_range (p.m, i, n, 1, &b, &e);
+      mnv3_split_range (p.m, i, n, 1, &b, &e);
       p.m = e - b;
       if (b < e)
         k->cscale (s->in + b * p.c, s->out + b * p.c, &p);
@@ -278,13 +211,16 @@ run_step_part (void *data, int i, int n)
     }
     case STEP_QGAP:{
       struct mnv3_qgap_params p = s->p.qgap;
-      split_range (p.c, i, n, 16, &b, &e);
+      mnv3_split_range (p.c, i, n, 16, &b, &e);
       p.c0 = b;
       p.c1 = e;
       if (b < e)
         k->qgap (s->in, s->out, &p);
       break;
     }
+    default:
+      mnv3_quant_run_part (k, s, i, n);
+      break;
   }
 }
 
@@ -344,13 +280,6 @@ mnv3_graph_run (Mnv3Graph * g)
 
 /* Building the step list. */
 
-typedef struct
-{
-  GArray *steps;
-  int threads;
-  GPtrArray *packed;
-} Builder;
-
 /* A copy of the K x N weights @w in panels of MNV3_CONV1X1_PANEL columns
  * (kernels.h), owned by @bld. */
 static const float *
@@ -386,8 +315,8 @@ conv1x1_params (Builder * bld, const Mnv3Conv * c, size_t m,
   return p;
 }
 
-static void
-add_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
+void
+mnv3_build_conv1x1 (Builder * bld, ProfType prof, const Mnv3Conv * c,
     const float *in, float *out, size_t m, const float *kscale,
     const float *residual)
 {
@@ -421,7 +350,6 @@ add_gap (Builder * bld, ProfType prof, const float *in, float *out,
   g_array_append_val (bld->steps, s);
 }
 
-#define ALIGN_FLOATS(n) (((n) + 15) & ~(size_t) 15)
 
 /* Fusing a block (FusedBlock) pays where the map the depthwise conv reads
  * outgrows L2 (1 MiB here; the 640 KiB threshold leaves room for weights
@@ -467,229 +395,55 @@ fused_band (FuseMode mode, const Mnv3Block * b, int hw, int ohw,
   return band;
 }
 
-/* Activation-quantization emulation (models/FORMAT.md 2a): the network as
- * TensorFlow Lite runs a uint8 file, every activation rounded where TFLite
- * stores one. Unfused where TFLite rounds an intermediate the float path
- * never materializes: conv (ReLU or linear) -> grid [-> h-swish -> grid];
- * SE pool, fc1, fc2, + 3, * 1/6 and the map times the gate each on their
- * grid; the projection on its grid, then the residual add on its own. */
-
-static void
-add_quant (Builder * bld, ProfType prof, const float *in, float *out,
-    size_t n, enum mnv3_act act, float mul, float add,
-    const struct mnv3_qgrid *q)
-{
-  Step s = { 0 };
-  s.kind = STEP_QUANT;
-  s.prof = prof;
-  s.in = in;
-  s.out = out;
-  s.p.quant = (struct mnv3_quant_params) {
-    .n = n,.act = act,.mul = mul,.add = add,.q = *q
-  };
-  s.macs = n;
-  g_array_append_val (bld->steps, s);
-}
-
-/* A unit's output in place: onto its grid [, h-swish onto the next]. */
-static void
-add_unit_quant (Builder * bld, ProfType prof, float *x, size_t n,
-    const Mnv3Conv * c, const Mnv3UnitQuant * u)
-{
-  add_quant (bld, prof, x, x, n, MNV3_ACT_NONE, 1.0f, 0.0f, &u->out);
-  if (c->act == MNV3_ACT_HSWISH)
-    add_quant (bld, prof, x, x, n, MNV3_ACT_HSWISH, 1.0f, 0.0f, &u->act);
-}
-
-/* The grid a unit's output ends on. */
-static const struct mnv3_qgrid *
-unit_grid (const Mnv3Conv * c, const Mnv3UnitQuant * u)
-{
-  return c->act == MNV3_ACT_HSWISH ? &u->act : &u->out;
-}
-
-/* A conv with its h-swish / h-sigmoid left out (applied after rounding);
- * ReLU stays fused: rounding clamps at the grid's zero anyway. */
-static Mnv3Conv
-conv_pre_act (const Mnv3Conv * c)
-{
-  Mnv3Conv r = *c;
-  if (r.act != MNV3_ACT_RELU)
-    r.act = MNV3_ACT_NONE;
-  return r;
-}
-
-static void
-add_qgap (Builder * bld, ProfType prof, const float *in, float *out,
-    size_t hw, size_t c, const struct mnv3_qgrid *qin,
-    const struct mnv3_qgrid *qout)
-{
-  Step s = { 0 };
-  s.kind = STEP_QGAP;
-  s.prof = prof;
-  s.in = in;
-  s.out = out;
-  s.p.qgap = (struct mnv3_qgap_params) {
-    .hw = hw,.c = c,.qin = *qin,.qout = *qout
-  };
-  s.macs = (uint64_t) hw *c;
-  g_array_append_val (bld->steps, s);
-}
-
-/* Buffers of mnv3_graph_new (): qin the rounded input (emulation only),
- * x/y ping-pong block inputs and outputs, e expanded, d depthwise, p/q/sc SE
- * vectors, h hidden, scr the fused blocks' per-chunk scratch. */
-typedef struct
-{
-  const float *input;
-  float *qin, *x, *y, *e, *d, *p, *q, *sc, *h, *logits, *scr;
-} NetBuffers;
-
-static void
-add_quant_network (Builder * bld, const Mnv3Model * model,
-    const NetBuffers * buf)
+/* The one encoding of the block order (mnv3-graph-build.h). */
+void
+mnv3_net_walk (const Mnv3Model * model, const Mnv3NetWalk * walk, void *ctx)
 {
   const Mnv3ModelInfo *info = &model->info;
-  const Mnv3ActQuant *aq = model->act_quant;
-  int hw = info->input_size, ohw, pad;
-  Step s;
-  Mnv3Conv c;
-
-  add_quant (bld, PROF_STEM, buf->input, buf->qin,
-      (size_t) hw * hw * 3, MNV3_ACT_NONE, 1.0f, 0.0f, &aq->input);
-  mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
-  c = conv_pre_act (&model->stem);
-  memset (&s, 0, sizeof s);
-  s.kind = STEP_CONV;
-  s.prof = PROF_STEM;
-  s.in = buf->qin;
-  s.out = buf->x;
-  s.p.conv = (struct mnv3_conv_params) {
-    .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = c.cout,
-    .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = c.w,
-    .bias = c.b,.act = c.act
-  };
-  s.macs = (uint64_t) ohw *ohw * c.cout * 27;
-  g_array_append_val (bld->steps, s);
-  hw = ohw;
-  add_unit_quant (bld, PROF_STEM, buf->x, (size_t) hw * hw * c.cout,
-      &model->stem, &aq->stem);
-  float *cur = buf->x, *other = buf->y;
-
-  for (int i = 0; i < model->n_blocks; i++) {
-    const Mnv3Block *b = &model->blocks[i];
-    const Mnv3BlockQuant *bq = &aq->blocks[i];
-    size_t m_in = (size_t) hw * hw;
-    const float *dw_in = cur;
-    if (b->has_expand) {
-      c = conv_pre_act (&b->expand);
-      add_conv1x1 (bld, PROF_EXPAND, &c, cur, buf->e, m_in, NULL, NULL);
-      add_unit_quant (bld, PROF_EXPAND, buf->e, m_in * b->cexp, &b->expand,
-          &bq->expand);
-      dw_in = buf->e;
-    }
-    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
-    c = conv_pre_act (&b->dw);
-    memset (&s, 0, sizeof s);
-    s.kind = STEP_DWCONV;
-    s.prof = PROF_DWCONV;
-    s.in = dw_in;
-    s.out = buf->d;
-    s.p.dw = (struct mnv3_dwconv_params) {
-      .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
-      .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = c.w,
-      .bias = c.b,.act = c.act
-    };
-    s.macs = (uint64_t) ohw *ohw * b->cexp * b->k * b->k;
-    g_array_append_val (bld->steps, s);
-    hw = ohw;
-    size_t m_out = (size_t) hw * hw;
-    add_unit_quant (bld, PROF_DWCONV, buf->d, m_out * b->cexp, &b->dw, &bq->dw);
-
-    if (b->has_se) {
-      /* pool -> fc1 (ReLU) -> fc2 -> + 3 (0..6 by the grid) -> * 1/6 ->
-       * the map times the gate, each rounded. */
-      add_qgap (bld, PROF_SE, buf->d, buf->p, m_out, b->cexp,
-          unit_grid (&b->dw, &bq->dw), &bq->se_pool);
-      add_conv1x1 (bld, PROF_SE, &b->fc1, buf->p, buf->q, 1, NULL, NULL);
-      add_quant (bld, PROF_SE, buf->q, buf->q, b->csq, MNV3_ACT_NONE, 1.0f,
-          0.0f, &bq->se_fc1);
-      c = conv_pre_act (&b->fc2);
-      add_conv1x1 (bld, PROF_SE, &c, buf->q, buf->sc, 1, NULL, NULL);
-      add_quant (bld, PROF_SE, buf->sc, buf->sc, b->cexp, MNV3_ACT_NONE, 1.0f,
-          0.0f, &bq->se_fc2);
-      add_quant (bld, PROF_SE, buf->sc, buf->sc, b->cexp, MNV3_ACT_NONE, 1.0f,
-          bq->se_add, &bq->se_relu6);
-      add_quant (bld, PROF_SE, buf->sc, buf->sc, b->cexp, MNV3_ACT_NONE,
-          bq->se_mul, 0.0f, &bq->se_hsigmoid);
-      memset (&s, 0, sizeof s);
-      s.kind = STEP_CSCALE;
-      s.prof = PROF_SE;
-      s.in = buf->d;
-      s.out = buf->d;
-      s.p.cscale = (struct mnv3_cscale_params) {
-        .m = m_out,.c = b->cexp,.scale = buf->sc,.q = bq->se_scale
-      };
-      s.macs = m_out * b->cexp;
-      g_array_append_val (bld->steps, s);
-    }
-    add_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, other, m_out, NULL,
-        NULL);
-    add_unit_quant (bld, PROF_PROJECT, other, m_out * b->cout, &b->project,
-        &bq->project);
-    if (b->residual) {
-      memset (&s, 0, sizeof s);
-      s.kind = STEP_ADD;
-      s.prof = PROF_PROJECT;
-      s.in = cur;
-      s.in2 = other;
-      s.out = cur;
-      s.p.add = (struct mnv3_add_params) {
-        .n = m_out * b->cout,.q = bq->add
-      };
-      s.macs = m_out * b->cout;
-      g_array_append_val (bld->steps, s);
-    } else {
-      float *t = cur;
-      cur = other;
-      other = t;
-    }
-  }
-
-  size_t m = (size_t) hw * hw;
-  c = conv_pre_act (&model->head);
-  add_conv1x1 (bld, PROF_HEAD, &c, cur, buf->e, m, NULL, NULL);
-  add_unit_quant (bld, PROF_HEAD, buf->e, m * c.cout, &model->head, &aq->head);
-  add_qgap (bld, PROF_POOL, buf->e, buf->p, m, c.cout,
-      unit_grid (&model->head, &aq->head), &aq->pool);
-  c = conv_pre_act (&model->hidden);
-  add_conv1x1 (bld, PROF_CLASSIFIER, &c, buf->p, buf->h, 1, NULL, NULL);
-  add_unit_quant (bld, PROF_CLASSIFIER, buf->h, c.cout, &model->hidden,
-      &aq->hidden);
-  add_conv1x1 (bld, PROF_CLASSIFIER, &model->classifier, buf->h, buf->logits,
-      1, NULL, NULL);
-  add_unit_quant (bld, PROF_CLASSIFIER, buf->logits,
-      model->classifier.cout, &model->classifier, &aq->classifier);
-}
-
-/* The float network: stem, bneck blocks (fused where fused_band () says
- * so), head and classifier. */
-static void
-add_float_network (Builder * bld, const Mnv3Model * model, FuseMode fuse,
-    const NetBuffers * buf)
-{
-  const Mnv3ModelInfo *info = &model->info;
-  int pad, hw, ohw;
-  Step s;
+  int pad, hw = info->input_size, ohw;
 
   /* Stem: conv 3x3/2 (DESIGN 3a), h-swish (ReLU when minimalistic). */
-  hw = info->input_size;
   mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
+  if (walk->stem)
+    walk->stem (ctx, hw, ohw, pad);
+  hw = ohw;
+  /* bneck: [1x1 expand, act] -> kxk depthwise/stride, act -> [SE] ->
+   * 1x1 project (linear) [+ input when stride 1 and cin == cout]. */
+  for (int i = 0; i < model->n_blocks; i++) {
+    const Mnv3Block *b = &model->blocks[i];
+    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
+    if (walk->block)
+      walk->block (ctx, i, b, hw, ohw, pad);
+    hw = ohw;
+  }
+  /* Head: 1x1 conv, act -> global pool -> classifier.0 act ->
+   * classifier.3 (dropout is identity at inference). */
+  if (walk->head)
+    walk->head (ctx, hw);
+}
+
+/* The float builder's state between mnv3_net_walk () callbacks. */
+typedef struct
+{
+  Builder *bld;
+  const Mnv3Model *model;
+  FuseMode fuse;
+  const NetBuffers *buf;
+  float *cur, *other;           /* block input, the other ping-pong buffer */
+} FloatCtx;
+
+static void
+float_stem (void *data, int hw, int ohw, int pad)
+{
+  FloatCtx *f = data;
+  const Mnv3Model *model = f->model;
+  Step s;
+
   memset (&s, 0, sizeof s);
   s.kind = STEP_CONV;
   s.prof = PROF_STEM;
-  s.in = buf->input;
-  s.out = buf->x;
+  s.in = f->buf->input;
+  s.out = f->buf->x;
   s.p.conv = (struct mnv3_conv_params) {
     .ih = hw,.iw = hw,.cin = 3,.oh = ohw,.ow = ohw,.cout = model->stem.cout,
     .k = 3,.stride = 2,.pad_top = pad,.pad_left = pad,.w = model->stem.w,
@@ -697,109 +451,153 @@ add_float_network (Builder * bld, const Mnv3Model * model, FuseMode fuse,
   };
   s.macs = (uint64_t) ohw *ohw * model->stem.cout * 27;
   g_snprintf (s.desc, sizeof s.desc, "%dx%dx3->%d", hw, hw, model->stem.cout);
-  g_array_append_val (bld->steps, s);
-  hw = ohw;
-  float *cur = buf->x, *other = buf->y;
+  g_array_append_val (f->bld->steps, s);
+  f->cur = f->buf->x;
+  f->other = f->buf->y;
+}
 
-  for (int i = 0; i < model->n_blocks; i++) {
-    /* bneck: [1x1 expand, act] -> kxk depthwise/stride, act -> [SE] ->
-     * 1x1 project (linear) [+ input when stride 1 and cin == cout]. */
-    const Mnv3Block *b = &model->blocks[i];
-    size_t m_in = (size_t) hw * hw, scratch_floats;
-    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
-    size_t band = fused_band (fuse, b, hw, ohw, &scratch_floats);
-    struct mnv3_dwconv_params dwp = {
-      .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
-      .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
-      .bias = b->dw.b,.act = b->dw.act
-    };
-    uint64_t dw_macs = (uint64_t) ohw * ohw * b->cexp * b->k * b->k;
-    if (band) {
-      memset (&s, 0, sizeof s);
-      s.kind = STEP_BLOCK;
-      s.prof = PROF_DWCONV;
-      FusedBlock *f = &s.p.fb;
-      f->dw = dwp;
-      f->x = cur;
-      f->d = buf->d;
-      f->scratch = buf->scr;
-      f->scratch_floats = scratch_floats;
-      f->band = band;
-      f->has_expand = b->has_expand;
-      if (b->has_expand)
-        f->expand = conv1x1_params (bld, &b->expand, 0, NULL, NULL);
-      /* with SE the projection waits for the pooled scale */
-      f->has_project = !b->has_se;
-      if (f->has_project) {
-        /* never in place: other threads' bands still read x */
-        f->project = conv1x1_params (bld, &b->project, 0, NULL,
-            b->residual ? cur : NULL);
-        f->out = other;
-      }
-      s.macs = dw_macs + (uint64_t) m_in *(b->has_expand ? b->cin * b->cexp : 0)
-      + (uint64_t) ohw *ohw * (f->has_project ? b->cexp * b->cout : 0);
-      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d band=%zu", hw, hw,
-          b->cexp, b->k, b->stride, band);
-      g_array_append_val (bld->steps, s);
-    } else {
-      const float *dw_in = cur;
-      if (b->has_expand) {
-        add_conv1x1 (bld, PROF_EXPAND, &b->expand, cur, buf->e, m_in, NULL,
-            NULL);
-        dw_in = buf->e;
-      }
-      memset (&s, 0, sizeof s);
-      s.kind = STEP_DWCONV;
-      s.prof = PROF_DWCONV;
-      s.in = dw_in;
-      s.out = buf->d;
-      s.p.dw = dwp;
-      s.macs = dw_macs;
-      g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d", hw, hw,
-          b->cexp, b->k, b->stride);
-      g_array_append_val (bld->steps, s);
-    }
-    hw = ohw;
-    size_t m_out = (size_t) hw * hw;
+/* A bneck block, fused where fused_band () says so. */
+static void
+float_block (void *data, int i, const Mnv3Block * b, int hw, int ohw, int pad)
+{
+  FloatCtx *fc = data;
+  Builder *bld = fc->bld;
+  const NetBuffers *buf = fc->buf;
+  float *cur = fc->cur, *other = fc->other;
+  size_t m_in = (size_t) hw * hw, scratch_floats;
+  size_t band = fused_band (fc->fuse, b, hw, ohw, &scratch_floats);
+  struct mnv3_dwconv_params dwp = {
+    .ih = hw,.iw = hw,.c = b->cexp,.oh = ohw,.ow = ohw,.k = b->k,
+    .stride = b->stride,.pad_top = pad,.pad_left = pad,.w = b->dw.w,
+    .bias = b->dw.b,.act = b->dw.act
+  };
+  uint64_t dw_macs = (uint64_t) ohw * ohw * b->cexp * b->k * b->k;
+  Step s;
 
-    if (band && !b->has_se) {
-      float *t = cur;           /* the fused step projected into other */
-      cur = other;
-      other = t;
-      continue;
+  if (band) {
+    memset (&s, 0, sizeof s);
+    s.kind = STEP_BLOCK;
+    s.prof = PROF_DWCONV;
+    FusedBlock *f = &s.p.fb;
+    f->dw = dwp;
+    f->x = cur;
+    f->d = buf->d;
+    f->scratch = buf->scr;
+    f->scratch_floats = scratch_floats;
+    f->band = band;
+    f->has_expand = b->has_expand;
+    if (b->has_expand)
+      f->expand = conv1x1_params (bld, &b->expand, 0, NULL, NULL);
+    /* with SE the projection waits for the pooled scale */
+    f->has_project = !b->has_se;
+    if (f->has_project) {
+      /* never in place: other threads' bands still read x */
+      f->project = conv1x1_params (bld, &b->project, 0, NULL,
+          b->residual ? cur : NULL);
+      f->out = other;
     }
-    const float *kscale = NULL;
-    if (b->has_se) {
-      /* Squeeze-excite: pool -> fc1 ReLU -> fc2 h-sigmoid; the channel
-       * scale is applied inside the projection GEMM (kscale). */
-      add_gap (bld, PROF_SE, buf->d, buf->p, m_out, b->cexp);
-      add_conv1x1 (bld, PROF_SE, &b->fc1, buf->p, buf->q, 1, NULL, NULL);
-      add_conv1x1 (bld, PROF_SE, &b->fc2, buf->q, buf->sc, 1, NULL, NULL);
-      kscale = buf->sc;
+    s.macs = dw_macs + (uint64_t) m_in *(b->has_expand ? b->cin * b->cexp : 0)
+    + (uint64_t) ohw *ohw * (f->has_project ? b->cexp * b->cout : 0);
+    g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d band=%zu", hw, hw,
+        b->cexp, b->k, b->stride, band);
+    g_array_append_val (bld->steps, s);
+  } else {
+    const float *dw_in = cur;
+    if (b->has_expand) {
+      mnv3_build_conv1x1 (bld, PROF_EXPAND, &b->expand, cur, buf->e, m_in,
+          NULL, NULL);
+      dw_in = buf->e;
     }
-    if (b->residual) {
-      /* In place: each output element reads its residual first. */
-      add_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, cur, m_out, kscale,
-          cur);
-    } else {
-      add_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, other, m_out, kscale,
-          NULL);
-      float *t = cur;
-      cur = other;
-      other = t;
-    }
+    memset (&s, 0, sizeof s);
+    s.kind = STEP_DWCONV;
+    s.prof = PROF_DWCONV;
+    s.in = dw_in;
+    s.out = buf->d;
+    s.p.dw = dwp;
+    s.macs = dw_macs;
+    g_snprintf (s.desc, sizeof s.desc, "%dx%dx%d k=%d s=%d", hw, hw,
+        b->cexp, b->k, b->stride);
+    g_array_append_val (bld->steps, s);
   }
+  size_t m_out = (size_t) ohw * ohw;
 
-  /* Head: 1x1 conv, act -> global pool -> classifier.0 act ->
-   * classifier.3 (dropout is identity at inference). */
-  add_conv1x1 (bld, PROF_HEAD, &model->head, cur, buf->e, (size_t) hw * hw,
-      NULL, NULL);
+  if (band && !b->has_se) {
+    fc->cur = other;            /* the fused step projected into other */
+    fc->other = cur;
+    return;
+  }
+  const float *kscale = NULL;
+  if (b->has_se) {
+    /* Squeeze-excite: pool -> fc1 ReLU -> fc2 h-sigmoid; the channel
+     * scale is applied inside the projection GEMM (kscale). */
+    add_gap (bld, PROF_SE, buf->d, buf->p, m_out, b->cexp);
+    mnv3_build_conv1x1 (bld, PROF_SE, &b->fc1, buf->p, buf->q, 1, NULL, NULL);
+    mnv3_build_conv1x1 (bld, PROF_SE, &b->fc2, buf->q, buf->sc, 1, NULL, NULL);
+    kscale = buf->sc;
+  }
+  if (b->residual) {
+    /* In place: each output element reads its residual first. */
+    mnv3_build_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, cur, m_out,
+        kscale, cur);
+  } else {
+    mnv3_build_conv1x1 (bld, PROF_PROJECT, &b->project, buf->d, other, m_out,
+        kscale, NULL);
+    fc->cur = other;
+    fc->other = cur;
+  }
+}
+
+static void
+float_head (void *data, int hw)
+{
+  FloatCtx *f = data;
+  Builder *bld = f->bld;
+  const NetBuffers *buf = f->buf;
+  const Mnv3Model *model = f->model;
+
+  mnv3_build_conv1x1 (bld, PROF_HEAD, &model->head, f->cur, buf->e,
+      (size_t) hw * hw, NULL, NULL);
   add_gap (bld, PROF_POOL, buf->e, buf->p, (size_t) hw * hw, model->head.cout);
-  add_conv1x1 (bld, PROF_CLASSIFIER, &model->hidden, buf->p, buf->h, 1, NULL,
-      NULL);
-  add_conv1x1 (bld, PROF_CLASSIFIER, &model->classifier, buf->h, buf->logits, 1,
+  mnv3_build_conv1x1 (bld, PROF_CLASSIFIER, &model->hidden, buf->p, buf->h, 1,
       NULL, NULL);
+  mnv3_build_conv1x1 (bld, PROF_CLASSIFIER, &model->classifier, buf->h,
+      buf->logits, 1, NULL, NULL);
+}
 
+/* The largest activation of each role (see mnv3_graph_new ()). */
+typedef struct
+{
+  FuseMode fuse;
+  size_t max_xy, max_e, max_d, max_c, max_scratch;
+  const Mnv3Model *model;
+} Plan;
+
+static void
+plan_stem (void *data, int hw, int ohw, int pad)
+{
+  Plan *p = data;
+  p->max_xy = (size_t) ohw *ohw * p->model->stem.cout;
+}
+
+static void
+plan_block (void *data, int i, const Mnv3Block * b, int hw, int ohw, int pad)
+{
+  Plan *p = data;
+  size_t scratch;
+  p->max_e = MAX (p->max_e, (size_t) hw * hw * b->cexp);
+  if (fused_band (p->fuse, b, hw, ohw, &scratch))
+    p->max_scratch = MAX (p->max_scratch, scratch);
+  p->max_d = MAX (p->max_d, (size_t) ohw * ohw * b->cexp);
+  p->max_xy = MAX (p->max_xy, (size_t) ohw * ohw * b->cout);
+  p->max_c = MAX (p->max_c, (size_t) b->cexp);
+}
+
+static void
+plan_head (void *data, int hw)
+{
+  Plan *p = data;
+  p->max_e = MAX (p->max_e, (size_t) hw * hw * p->model->head.cout);
+  p->max_c = MAX (p->max_c, (size_t) p->model->head.cout);
 }
 
 Mnv3Graph *
@@ -824,30 +622,16 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   threads = CLAMP (threads, 1, 64);
 
   const Mnv3ModelInfo *info = &model->info;
-  int pad, hw = info->input_size, ohw;
 
   /* Plan: find the largest activation of each role. Buffers: X / Y hold
    * block inputs and outputs (ping-pong), E the expanded map, D the
    * depthwise output; small vectors for SE, pooling and the classifier. */
-  size_t max_xy, max_e = 0, max_d = 0, max_c = 0, max_scratch = 0;
+  static const Mnv3NetWalk plan_walk = { plan_stem, plan_block, plan_head };
   const FuseMode fuse = fuse_mode (options);
-  mnv3_conv_padding (info->padding, hw, 3, 2, &ohw, &pad);
-  hw = ohw;
-  max_xy = (size_t) hw *hw * model->stem.cout;
-  for (int i = 0; i < model->n_blocks; i++) {
-    const Mnv3Block *b = &model->blocks[i];
-    max_e = MAX (max_e, (size_t) hw * hw * b->cexp);
-    mnv3_conv_padding (info->padding, hw, b->k, b->stride, &ohw, &pad);
-    size_t scratch;
-    if (fused_band (fuse, b, hw, ohw, &scratch))
-      max_scratch = MAX (max_scratch, scratch);
-    hw = ohw;
-    max_d = MAX (max_d, (size_t) hw * hw * b->cexp);
-    max_xy = MAX (max_xy, (size_t) hw * hw * b->cout);
-    max_c = MAX (max_c, (size_t) b->cexp);
-  }
-  max_e = MAX (max_e, (size_t) hw * hw * model->head.cout);
-  max_c = MAX (max_c, (size_t) model->head.cout);
+  Plan plan = { fuse, 0, 0, 0, 0, 0, model };
+  mnv3_net_walk (model, &plan_walk, &plan);
+  size_t max_xy = plan.max_xy, max_e = plan.max_e, max_d = plan.max_d;
+  size_t max_c = plan.max_c, max_scratch = plan.max_scratch;
   size_t n_in = (size_t) info->input_size * info->input_size * 3;
 
   size_t off_in = 0;
@@ -865,7 +649,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   size_t total = off_scratch + ALIGN_FLOATS (max_scratch * threads);
   gboolean emulate = model->act_quant &&
       !(options && options->float_activations);
-  size_t off_qin = total;       /* the rounded input, emulation only */
+  size_t off_qin = total;       /* the rounded input, quantized models only */
   if (emulate)
     total += ALIGN_FLOATS (n_in);
 
@@ -883,10 +667,24 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     A + off_d, A + off_pool, A + off_sq, A + off_scale, A + off_hidden,
     g->logits, A + off_scratch
   };
-  if (emulate)                  /* TFLite's rounding: a step list of its own */
-    add_quant_network (&bld, model, &nb);
-  else
-    add_float_network (&bld, model, fuse, &nb);
+  const char *why = "no mnv3.int_quant";
+  g->engine = "float";
+  if (emulate && model->int_quant
+      && mnv3_quant_build_integer (&bld, model, &nb, &why)) {
+    g->engine = "integer";
+  } else if (emulate) {         /* TFLite's rounding: a step list of its own */
+    g_array_set_size (bld.steps, 0);
+    MNV3_DEBUG ("%s: no integer engine (%s): float with TFLite's rounding",
+        model->name, why);
+    mnv3_quant_build_emulation (&bld, model, &nb);
+    g->engine = "float-rounded";
+  } else {
+    static const Mnv3NetWalk float_walk = { float_stem, float_block,
+      float_head
+    };
+    FloatCtx fc = { &bld, model, fuse, &nb, NULL, NULL };
+    mnv3_net_walk (model, &float_walk, &fc);
+  }
 
   g->n_steps = (int) bld.steps->len;
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
@@ -897,10 +695,9 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
       mnv3_pool_get_threads (g->pool) : 1;
   g_assert (g->n_chunks <= threads);
   g->part_ms = g_new0 (double, (size_t) g->n_chunks * N_PARTS);
-  MNV3_DEBUG ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads%s",
-      g->n_steps, total * 4.0 / (1 << 20), k->name,
-      mnv3_pool_get_threads (g->pool),
-      emulate ? ", TFLite activation rounding" : "");
+  MNV3_DEBUG ("graph: %d steps, arena %.1f MiB, kernels %s, %d threads, "
+      "engine %s", g->n_steps, total * 4.0 / (1 << 20), k->name,
+      mnv3_pool_get_threads (g->pool), g->engine);
   return g;
 }
 
@@ -924,6 +721,13 @@ mnv3_graph_get_kernels (const Mnv3Graph * g)
 {
   g_return_val_if_fail (g != NULL, NULL);
   return g->k->name;
+}
+
+const char *
+mnv3_graph_get_engine (const Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, NULL);
+  return g->engine;
 }
 
 int

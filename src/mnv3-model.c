@@ -21,7 +21,8 @@
 
 typedef enum
 {
-  DT_F32, DT_F16, DT_OTHER
+  DT_F32, DT_F16, DT_OTHER,
+  DT_U8, DT_I8, DT_I32          /* quantized weights (mnv3.int_quant) */
 } DType;
 
 typedef struct
@@ -45,6 +46,9 @@ typedef struct
   guint n_entries;
   JsonObject *metadata;         /* may be NULL */
   float bn_eps;
+  JsonParser *iq_parser;        /* mnv3.int_quant, if present */
+  JsonObject *iq_weights;       /* its "weights": name -> [[scales], [zps]] */
+  GHashTable *qtensors;         /* name -> Mnv3QTensor, moved to the model */
 } LoadCtx;
 
 static const char *const dtype_names[] = {
@@ -169,6 +173,8 @@ parse_header (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
       if (strcmp (dtype, dtype_names[i]) == 0) {
         esize = dtype_sizes[i];
         e->dtype = i == 0 ? DT_F32 : (i == 1 ? DT_F16 : DT_OTHER);
+        e->dtype = i == 8 ? DT_U8 : (i == 7 ? DT_I8 : (i == 5 ? DT_I32 :
+                e->dtype));
         e->dtype_name = dtype_names[i];
       }
     }
@@ -327,6 +333,82 @@ half_to_float (guint16 h)
   return f;
 }
 
+static void
+qtensor_free (gpointer p)
+{
+  Mnv3QTensor *q = p;
+  g_free (q->v);
+  g_free (q->scale);
+  g_free (q->zero_point);
+  g_free (q);
+}
+
+/* An integer tensor of a mnv3.int_quant file (models/FORMAT.md 2b): its
+ * values are kept as they are (ctx->qtensors, for the integer engine) and
+ * returned dequantized, (q - zero_point) * scale per output channel (the
+ * first dimension), for the float path. */
+static float *
+get_qtensor (LoadCtx * ctx, TensorEntry * e, size_t numel, GError ** error)
+{
+  JsonNode *n = json_object_get_member (ctx->iq_weights, e->name);
+  JsonArray *a = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) :
+      NULL;
+  JsonNode *sn = a && json_array_get_length (a) == 2 ?
+      json_array_get_element (a, 0) : NULL;
+  JsonNode *zn = a && json_array_get_length (a) == 2 ?
+      json_array_get_element (a, 1) : NULL;
+  JsonArray *sa = sn && JSON_NODE_HOLDS_ARRAY (sn) ?
+      json_node_get_array (sn) : NULL;
+  JsonArray *za = zn && JSON_NODE_HOLDS_ARRAY (zn) ?
+      json_node_get_array (zn) : NULL;
+  guint ns = sa ? json_array_get_length (sa) : 0;
+  size_t rows = e->ndim > 0 ? (size_t) e->shape[0] : 1;
+  if (!sa || !za || json_array_get_length (za) != ns
+      || (ns != 1 && ns != rows) || numel == 0) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.int_quant: tensor '%s' (%s) needs an entry "
+        "[[scales], [zero points]] with 1 or %zu values each", ctx->file,
+        e->name, e->dtype_name, rows);
+    return NULL;
+  }
+  Mnv3QTensor *q = g_new0 (Mnv3QTensor, 1);
+  q->n = numel;
+  q->n_scale = (int) ns;
+  q->v = g_new (int32_t, numel);
+  q->scale = g_new (float, ns);
+  q->zero_point = g_new (int32_t, ns);
+  for (guint i = 0; i < ns; i++) {
+    JsonNode *si = json_array_get_element (sa, i);
+    JsonNode *zi = json_array_get_element (za, i);
+    double sv = JSON_NODE_HOLDS_VALUE (si) ? json_node_get_double (si) : 0;
+    double zv = JSON_NODE_HOLDS_VALUE (zi) ? json_node_get_double (zi) : 1e9;
+    q->scale[i] = (float) sv;
+    q->zero_point[i] = (int32_t) zv;
+    if (!(sv > 0 && isfinite (sv)) || zv != rint (zv)
+        || fabs (zv) > (e->dtype == DT_I32 ? 0 : 255)) {
+      g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+          "%s: metadata mnv3.int_quant: tensor '%s' has scale %g and zero "
+          "point %g at %u", ctx->file, e->name, sv, zv, i);
+      qtensor_free (q);
+      return NULL;
+    }
+  }
+  float *out = g_new (float, numel);
+  size_t per = numel / rows;
+  for (size_t i = 0; i < numel; i++) {
+    const guint8 *d = e->data;
+    int32_t v = e->dtype == DT_U8 ? d[i] : e->dtype == DT_I8 ?
+        (int8_t) d[i] : (int32_t) (d[4 * i] | (d[4 * i + 1] << 8) |
+        (d[4 * i + 2] << 16) | ((guint32) d[4 * i + 3] << 24));
+    int c = ns == 1 ? 0 : (int) (i / per);
+    q->v[i] = v;
+    out[i] = (float) (((double) v - q->zero_point[c]) * q->scale[c]);
+  }
+  g_hash_table_replace (ctx->qtensors, (gpointer) e->name, q);
+  e->used = TRUE;
+  return out;
+}
+
 /* Looks up @name, checks its shape against the @nd expected dims (a
  * negative expected dim accepts any size and returns it there), and
  * returns its values as newly allocated floats. */
@@ -362,7 +444,7 @@ get_tensor (LoadCtx * ctx, const char *name, int nd, int64_t * dims,
     g_string_free (got, TRUE);
     return NULL;
   }
-  if (e->dtype == DT_OTHER) {
+  if (e->dtype == DT_OTHER || (e->dtype >= DT_U8 && !ctx->iq_weights)) {
     g_set_error (error, MNV3_ERROR, MNV3_ERROR_DTYPE,
         "%s: tensor '%s' has dtype %s, expected F32 or F16", ctx->file, name,
         e->dtype_name);
@@ -374,6 +456,8 @@ get_tensor (LoadCtx * ctx, const char *name, int nd, int64_t * dims,
       dims[i] = e->shape[i];
     numel *= (size_t) e->shape[i];
   }
+  if (e->dtype >= DT_U8)
+    return get_qtensor (ctx, e, numel, error);
   float *out = g_new (float, numel ? numel : 1);
   if (e->dtype == DT_F32) {
     memcpy (out, e->data, numel * 4);
@@ -579,6 +663,9 @@ mnv3_model_free (Mnv3Model * model)
   if (model->act_quant)
     g_free (model->act_quant->blocks);
   g_free (model->act_quant);
+  if (model->qtensors)
+    g_hash_table_destroy (model->qtensors);
+  g_free (model->int_quant);
   conv_clear (&model->head);
   conv_clear (&model->hidden);
   conv_clear (&model->classifier);
@@ -934,6 +1021,35 @@ out:
   return ok;
 }
 
+/* The optional mnv3.int_quant (models/FORMAT.md 2b): the weights part is
+ * read by get_qtensor (); the model keeps the text for mnv3-quant.c. */
+static gboolean
+load_int_quant (LoadCtx * ctx, Mnv3Model * m, GError ** error)
+{
+  const char *text = meta_get (ctx, "mnv3.int_quant");
+  if (!text)
+    return TRUE;
+  GError *err = NULL;
+  ctx->iq_parser = json_parser_new ();
+  JsonNode *root = json_parser_load_from_data (ctx->iq_parser, text, -1,
+      &err) ? json_parser_get_root (ctx->iq_parser) : NULL;
+  JsonObject *o = root && JSON_NODE_HOLDS_OBJECT (root) ?
+      json_node_get_object (root) : NULL;
+  JsonNode *w = o ? json_object_get_member (o, "weights") : NULL;
+  if (!w || !JSON_NODE_HOLDS_OBJECT (w)) {
+    g_set_error (error, MNV3_ERROR, MNV3_ERROR_METADATA,
+        "%s: metadata mnv3.int_quant is not a JSON object with \"weights\"%s%s",
+        ctx->file, err ? ": " : "", err ? err->message : "");
+    g_clear_error (&err);
+    return FALSE;
+  }
+  ctx->iq_weights = json_node_get_object (w);
+  ctx->qtensors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      qtensor_free);
+  m->int_quant = g_strdup (text);
+  return TRUE;
+}
+
 static Mnv3Model *
 load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
 {
@@ -942,7 +1058,8 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
   Mnv3ModelInfo *info = &m->info;
   char name[96];
 
-  if (!parse_header (ctx, data, size, error) || !load_metadata (ctx, m, error))
+  if (!parse_header (ctx, data, size, error) || !load_metadata (ctx, m, error)
+      || !load_int_quant (ctx, m, error))
     goto fail;
 
   int nb;
@@ -1056,6 +1173,18 @@ load_model (LoadCtx * ctx, const guint8 * data, size_t size, GError ** error)
       goto fail;
     }
   }
+  if (ctx->qtensors) {
+    /* keys become the model's: the header's names go with the parser */
+    GHashTableIter it;
+    gpointer k, v;
+    m->qtensors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        qtensor_free);
+    g_hash_table_iter_init (&it, ctx->qtensors);
+    while (g_hash_table_iter_next (&it, &k, &v)) {
+      g_hash_table_insert (m->qtensors, g_strdup (k), v);
+      g_hash_table_iter_steal (&it);
+    }
+  }
   return m;
 
 fail:
@@ -1070,6 +1199,9 @@ ctx_clear (LoadCtx * ctx)
     g_hash_table_destroy (ctx->tensors);
   g_free (ctx->entries);
   g_clear_object (&ctx->parser);
+  g_clear_object (&ctx->iq_parser);
+  if (ctx->qtensors)
+    g_hash_table_destroy (ctx->qtensors);
 }
 
 Mnv3Model *

@@ -77,6 +77,17 @@ typedef struct {
   Mnv3BlockQuant *blocks;       /* n_blocks */
 } Mnv3ActQuant;
 
+/* An integer tensor of a mnv3.int_quant file, in the file's layout
+ * (models/FORMAT.md 2b): n values, n_scale (1, or one per output channel)
+ * scales and zero points. */
+typedef struct {
+  int32_t *v;
+  size_t n;
+  int n_scale;
+  float *scale;
+  int32_t *zero_point;
+} Mnv3QTensor;
+
 struct _Mnv3Model {
   Mnv3ModelInfo info;
   char *name;                   /* file name for messages */
@@ -90,6 +101,8 @@ struct _Mnv3Model {
   Mnv3Conv hidden;              /* classifier.0: head_c -> hidden */
   Mnv3Conv classifier;          /* classifier.3: hidden -> classes */
   Mnv3ActQuant *act_quant;      /* NULL unless the file has mnv3.act_quant */
+  GHashTable *qtensors;         /* name -> Mnv3QTensor (mnv3.int_quant) or NULL */
+  char *int_quant;              /* the mnv3.int_quant text, or NULL */
   float *weights;               /* one allocation holding every w/b */
   size_t n_weights;
 };

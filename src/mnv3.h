@@ -163,6 +163,12 @@ void mnv3_graph_free (Mnv3Graph * graph);
 const char *mnv3_graph_get_kernels (const Mnv3Graph * graph);
 int mnv3_graph_get_threads (const Mnv3Graph * graph);
 
+/* How the graph computes: "float" (float kernels), "integer" (the integer
+ * engine: a quantized TFLite file converted with its quantized weights,
+ * TFLite's integer arithmetic), "float-rounded" (a quantized file without
+ * them: float kernels rounding activations to TFLite's grids). */
+const char *mnv3_graph_get_engine (const Mnv3Graph * graph);
+
 /**
  * mnv3_graph_get_input:
  *

@@ -6,9 +6,12 @@
 
 usage: test-tflite-real.py PATH-TO-mnv3
 
-Each model is converted twice: as is (the file records TensorFlow Lite's activation quantization,
-mnv3.act_quant, and mnv3 rounds every activation to its uint8 grid as TFLite does) and with
---float-activations (plain float). Checks per model and photo (the exact 224x224 inputs of
+Each model is converted three times: with --no-integer (dequantized weights; the file records
+TensorFlow Lite's activation quantization, mnv3.act_quant, and mnv3 rounds every activation to its
+uint8 grid as TFLite does: the "emulating file" below), with --float-activations (plain float), and
+as is (the quantized weights too: mnv3 runs its integer engine, byte-exact with TFLite's
+BUILTIN_REF kernels as models/tflite-compare.py checks; here `mnv3 info` must report the integer
+engine and check 3 applies to it as well). Checks per model and photo (the exact 224x224 inputs of
 reference/inputs_224):
 1. Converter exactness (float file): `mnv3 classify --logits` equals an independent numpy
    interpretation of the .tflite file's own graph in float (tests/models/tflitesim.py, no rounding
@@ -69,8 +72,15 @@ def main():
                 M.skip("%s or its reference is missing from %s" % (name, data))
             out = os.path.join(tmp, name + ".safetensors")
             outf = os.path.join(tmp, name + ".float.safetensors")
-            M.convert_ok(tfl, out)
+            outi = os.path.join(tmp, name + ".int.safetensors")
+            M.convert_ok(tfl, out, "--no-integer")
             M.convert_ok(tfl, outf, "--float-activations")
+            M.convert_ok(tfl, outi)
+            for path, engine in ((outi, "integer"), (out, "float-rounded"), (outf, "float")):
+                got = info_of(exe, path).get("engine")
+                if got != engine:
+                    failures.append("%s: mnv3 info %s says engine %r, expected %r"
+                                    % (name, os.path.basename(path), got, engine))
             for path, aq in ((out, "tflite-uint8"), (outf, "none")):
                 info = info_of(exe, path)
                 if info.get("arch") != EXPECT_ARCH[name]:
@@ -142,6 +152,11 @@ def main():
                                                         int(np.argmax(qlog)), int(np.argmax(flog))))
                 elif t1score < 0.3 and ours[0] != t1:
                     status = "ok (<0.3)"
+                itop = M.classify(exe, outi, os.path.join(data, im["input_224"]), 1)[0][0]
+                if t1score >= 0.3 and itop != t1:
+                    status = "FAIL"
+                    failures.append("%s %s: integer engine top-1 %d, TFLite's %d (%.3f)"
+                                    % (name, img, itop, t1, t1score))
                 fifth = t5[-1][2]
                 nonzero = sum(1 for r in t5 if r[2] > 0)
                 shared = sum(1 for c in ours if u8[c] > 0 and u8[c] >= fifth)
