@@ -140,6 +140,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_perf_debug);
 #define DEFAULT_PROP_ROI_SOURCE GST_MNV3_ROI_SOURCE_FULL_FRAME
 #define DEFAULT_PROP_OBJECT_CLASS NULL
 #define DEFAULT_PROP_MIN_ROI_SIZE 0
+#define DEFAULT_PROP_MODEL_INSTANCE_ID NULL
+#define DEFAULT_PROP_BATCH_TIMEOUT 0
 
 #define MAX_THREADS 256
 
@@ -172,6 +174,8 @@ enum
   PROP_AVG_INFERENCE_US,
   PROP_INFERENCES_SKIPPED,
   PROP_INFERENCES_REPLACED,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_BATCH_TIMEOUT,
 };
 
 #define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
@@ -197,6 +201,8 @@ struct _GstMnv3Classify
 
   /* properties, under the object lock */
   gchar *model_file;
+  gchar *model_instance_id;
+  guint batch_timeout;          /* us */
   gchar *labels_file;
   GstMnv3LabelOffset label_offset;
   guint top_k;
@@ -347,7 +353,12 @@ static gboolean
 gst_mnv3_classify_start_worker (GstMnv3Classify * self)
 {
   GError *err = NULL;
+  guint batch_timeout;
 
+  GST_OBJECT_LOCK (self);
+  batch_timeout = self->batch_timeout;
+  GST_OBJECT_UNLOCK (self);
+  gst_mnv3_worker_set_batch_timeout (self->worker, batch_timeout);
   if (gst_mnv3_worker_start (self->worker, self->md->model,
           &self->graph_options, self->num_classes, self->input_len,
           self->test_delay_us, gst_mnv3_classify_worker_ran, self, &err))
@@ -662,6 +673,18 @@ gst_mnv3_classify_log_times (GstMnv3Classify * self, guint64 frame_idx,
       t->meta - t->classified, t->overlay - t->meta, end - t->overlay);
 }
 
+/* The threads property, or GST_MNV3_THREADS when it is 0 (the process's
+ * budget for every element, README "Many streams"); 0 = one per core. */
+static gint
+gst_mnv3_classify_threads (gint prop)
+{
+  const gchar *env = g_getenv ("GST_MNV3_THREADS");
+
+  if (prop == 0 && env != NULL)
+    return (gint) CLAMP (g_ascii_strtoll (env, NULL, 10), 0, MAX_THREADS);
+  return prop;
+}
+
 /* vfuncs */
 
 /* Makes the sync graph and the parts that depend on the model (FALSE: an
@@ -706,30 +729,32 @@ static gboolean
 gst_mnv3_classify_start (GstBaseTransform * trans)
 {
   GstMnv3Classify *self = GST_MNV3_CLASSIFY (trans);
-  gchar *model_file, *labels_file;
+  gchar *model_file, *labels_file, *instance_id;
   GstMnv3LabelOffset label_offset;
   gboolean ok;
 
   GST_OBJECT_LOCK (self);
   model_file = g_strdup (self->model_file);
+  instance_id = g_strdup (self->model_instance_id);
   labels_file = g_strdup (self->labels_file);
   label_offset = self->label_offset;
   memset (&self->graph_options, 0, sizeof (self->graph_options));
-  self->graph_options.threads = self->threads;
+  self->graph_options.threads = gst_mnv3_classify_threads (self->threads);
   /* the library reads no environment for it: the element does */
   self->graph_options.fuse = mnv3_fuse_from_string (g_getenv ("MNV3_FUSE"));
   GST_OBJECT_UNLOCK (self);
 
   gst_mnv3_classify_free_model (self);
 
-  self->md = gst_mnv3_model_data_load (GST_ELEMENT_CAST (self), model_file,
-      labels_file, label_offset);
+  self->md = gst_mnv3_model_data_acquire (GST_ELEMENT_CAST (self),
+      model_file, labels_file, label_offset, instance_id);
   if (self->md) {
     self->info = self->md->info;
     self->num_classes = self->info->num_classes;
   }
   ok = self->md != NULL && gst_mnv3_classify_prepare (self);
   g_free (model_file);
+  g_free (instance_id);
   g_free (labels_file);
   if (!ok) {
     gst_mnv3_classify_free_model (self);
@@ -1053,6 +1078,13 @@ gst_mnv3_classify_set_property (GObject * object, guint prop_id,
     case PROP_MIN_ROI_SIZE:
       self->min_roi_size = g_value_get_uint (value);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_free (self->model_instance_id);
+      self->model_instance_id = g_value_dup_string (value);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1125,6 +1157,12 @@ gst_mnv3_classify_get_property (GObject * object, guint prop_id,
     case PROP_MIN_ROI_SIZE:
       g_value_set_uint (value, self->min_roi_size);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, self->model_instance_id);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint (value, self->batch_timeout);
+      break;
     case PROP_INFERENCES_SKIPPED:
       g_value_set_uint64 (value, st.inferences_skipped);
       break;
@@ -1163,6 +1201,7 @@ gst_mnv3_classify_finalize (GObject * object)
 
   gst_mnv3_classify_free_model (self);
   g_free (self->model_file);
+  g_free (self->model_instance_id);
   g_free (self->labels_file);
   g_free (self->object_class);
   g_free (self->object_quarks);
@@ -1528,6 +1567,42 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
           "Width and height in pixels an ROI needs to be classified with "
           "roi-source=roi-meta.", 0, G_MAXINT, DEFAULT_PROP_MIN_ROI_SIZE,
           rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstMnv3Classify:model-instance-id:
+   *
+   * Elements of one process share one loaded model (its weights, packed
+   * weights and labels; each keeps only its own activations) when they
+   * load the same file (same device, inode, size and modification time)
+   * with the same labels-file and label-offset, or when they name the same
+   * model-instance-id (then the first element's file is used). Loaded
+   * models are reference counted: the last element that stops frees it,
+   * and changing model-file on one element never disturbs another.
+   * Default: %NULL (the file's identity decides).
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements naming the same id share one loaded model (else the "
+          "same file is shared); read when the model is loaded.",
+          DEFAULT_PROP_MODEL_INSTANCE_ID, rw | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstMnv3Classify:batch-timeout:
+   *
+   * Async mode: how long, in microseconds, a frame may wait for frames of
+   * other elements sharing its model so that they run as one batch
+   * (mnv3_graph_run_batch ()). 0 batches only what is already waiting and
+   * never delays a frame. Read when the model is loaded.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint ("batch-timeout", "Batch timeout",
+          "Async mode: microseconds a frame may wait for other streams' "
+          "frames to batch with (0: never wait).", 0, 1000000,
+          DEFAULT_PROP_BATCH_TIMEOUT, rw | GST_PARAM_MUTABLE_READY));
 
   /**
    * GstMnv3Classify:inferences-skipped:
