@@ -286,16 +286,54 @@ typedef struct
   int step;
 } BatchCtx;
 
-/* Chunk @c of a batch step: part c / n of image c % n, so that the chunks
- * of one part (the same rows or output channels, the same weights) follow
- * each other. */
+/* A step's weights in the L2 cache at once while the batch's images pass
+ * (a slice of the output channels per chunk). */
+#define BATCH_SLICE_BYTES (96 * 1024)
+
+/* Chunk @c of a batched step: slice c / n of the output channels of image
+ * c % n, so that the images' chunks of one weight slice follow each other
+ * (a thread that claims them in a row finds the slice in its cache). */
 static void
 run_batch_part (void *data, int c, int n_chunks)
 {
   BatchCtx *bc = data;
   const Mnv3Graph *g = bc->graphs[c % bc->n];
-  RunCtx rc = { g, &g->steps[bc->step] };
+  Step s = g->steps[bc->step];
+  RunCtx rc = { g, &s };
+  s.split_n = TRUE;
   run_step_part (&rc, c / bc->n, bc->parts);
+}
+
+/* Slices of output channels step @s is batched in, or 0 when it is not
+ * worth batching: a 1x1 conv whose weights outweigh its activations (small
+ * maps, the squeeze-excite and classifier GEMVs), whose weights then come
+ * from memory once for the batch instead of once per image. Other steps
+ * run image by image, each image's activations staying in cache. */
+static int
+batch_slices (const Step * s, int n_chunks)
+{
+  size_t m, k, n, wsize, panel;
+  if (s->kind == STEP_CONV1X1) {
+    m = s->p.c1.m;
+    k = s->p.c1.k;
+    n = s->p.c1.n;
+    wsize = sizeof (float);
+    panel = MNV3_CONV1X1_PANEL;
+  } else if (s->kind == STEP_ICONV1X1) {
+    m = s->p.ic1.m;
+    k = s->p.ic1.k;
+    n = s->p.ic1.n;
+    wsize = sizeof (int16_t);
+    panel = 16;
+  } else {
+    return 0;
+  }
+  if (m * (k + n) >= k * n)
+    return 0;
+  size_t slices = (k * n * wsize + BATCH_SLICE_BYTES - 1) / BATCH_SLICE_BYTES;
+  slices = MAX (slices, (size_t) n_chunks);
+  slices = MIN (slices, (n + panel - 1) / panel);
+  return (int) CLAMP (slices, 1, 64);
 }
 
 static gboolean
@@ -310,6 +348,17 @@ same_plan (const Mnv3Graph * a, const Mnv3Graph * b)
         || a->steps[i].macs != b->steps[i].macs)
       return FALSE;
   return TRUE;
+}
+
+/* Steps [@from, @to) of graph @g, as mnv3_graph_run () runs them. */
+static void
+run_steps (Mnv3Graph * g, int from, int to)
+{
+  for (int i = from; i < to; i++) {
+    RunCtx rc = { g, &g->steps[i] };
+    int chunks = g->steps[i].macs < SMALL_STEP_MACS ? 1 : g->n_chunks;
+    mnv3_pool_run (g->pool, run_step_part, &rc, chunks);
+  }
 }
 
 void
@@ -330,10 +379,22 @@ mnv3_graph_run_batch (Mnv3Graph * const *graphs, int n)
     return;
   }
   const Mnv3Graph *g0 = graphs[0];
-  for (int i = 0; i < g0->n_steps; i++) {
-    int parts = g0->steps[i].macs < SMALL_STEP_MACS ? 1 : g0->n_chunks;
-    BatchCtx bc = { graphs, n, parts, i };
-    mnv3_pool_run (g0->pool, run_batch_part, &bc, parts * n);
+  for (int i = 0; i < g0->n_steps;) {
+    int slices = batch_slices (&g0->steps[i], g0->n_chunks);
+    if (slices > 0) {
+      BatchCtx bc = { graphs, n, slices, i };
+      mnv3_pool_run (g0->pool, run_batch_part, &bc, slices * n);
+      i++;
+      continue;
+    }
+    /* the run of steps up to the next batched one, image by image */
+    int end = i + 1;
+    while (end < g0->n_steps && batch_slices (&g0->steps[end],
+            g0->n_chunks) == 0)
+      end++;
+    for (int j = 0; j < n; j++)
+      run_steps (graphs[j], i, end);
+    i = end;
   }
 }
 
