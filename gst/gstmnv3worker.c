@@ -142,12 +142,18 @@ gst_mnv3_worker_free (GstMnv3Worker * w)
 }
 
 /* The scheduler threads give way to the streaming threads (Linux: nice
- * +10 for the thread). */
+ * +10 for the thread, GST_MNV3_SCHED_NICE to change it: on a machine that
+ * other processes load, nice +10 leaves inference little CPU). */
 static void
 gst_mnv3_worker_lower_priority (void)
 {
 #ifdef __linux__
-  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), WORKER_NICE) != 0)
+  const gchar *env = g_getenv ("GST_MNV3_SCHED_NICE");
+  int nice = env ? (int) CLAMP (g_ascii_strtoll (env, NULL, 10), 0, 19) :
+      WORKER_NICE;
+
+  if (nice != 0
+      && setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), nice) != 0)
     GST_DEBUG ("could not lower the scheduler's priority");
 #endif
 }
