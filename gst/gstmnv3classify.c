@@ -361,8 +361,12 @@ gst_mnv3_classify_start_worker (GstMnv3Classify * self)
   gst_mnv3_worker_set_batch_timeout (self->worker, batch_timeout);
   if (gst_mnv3_worker_start (self->worker, self->md->model,
           &self->graph_options, self->num_classes, self->input_len,
-          self->test_delay_us, gst_mnv3_classify_worker_ran, self, &err))
+          self->test_delay_us, gst_mnv3_classify_worker_ran, self, &err)) {
+    /* the sync graph's arena is not needed while async: made again if the
+     * element ever classifies in sync (gst_mnv3_classify_run_sync ()) */
+    g_clear_pointer (&self->graph, mnv3_graph_free);
     return TRUE;
+  }
 
   GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
       ("Could not start the inference thread, classifying in the streaming "
@@ -579,6 +583,19 @@ gst_mnv3_classify_run_sync (GstMnv3Classify * self, GstVideoFrame * frame,
   GstMnv3Job *job = &self->sync_job;
   gint64 t_start = g_get_monotonic_time ();
 
+  if (G_UNLIKELY (self->graph == NULL)) {
+    GError *err = NULL;
+
+    self->graph = mnv3_graph_new (self->md->model, &self->graph_options, &err);
+    if (self->graph == NULL) {
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+          ("Could not prepare model \"%s\" for inference.", self->md->path),
+          ("%s", err->message));
+      g_clear_error (&err);
+      return;
+    }
+  }
+
   gst_mnv3_job_gather (job, frame->buffer, GST_VIDEO_FRAME_WIDTH (frame),
       GST_VIDEO_FRAME_HEIGHT (frame), fp->roi_filter, FALSE);
   job->frame = frame_idx;
@@ -695,18 +712,26 @@ gst_mnv3_classify_prepare (GstMnv3Classify * self)
   const gchar *path = self->md->path;
   GError *err = NULL;
   const gchar *delay;
+  GstMnv3Mode mode;
 
-  self->graph = mnv3_graph_new (self->md->model, &self->graph_options, &err);
-  if (self->graph == NULL) {
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+  /* mode=async: the worker makes its graph; no sync arena (made if the
+   * element ever falls back to sync, gst_mnv3_classify_run_sync ()) */
+  if (mode != GST_MNV3_MODE_ASYNC)
+    self->graph = mnv3_graph_new (self->md->model, &self->graph_options, &err);
+  if (mode != GST_MNV3_MODE_ASYNC && self->graph == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not prepare model \"%s\" for inference.", path),
         ("%s", err->message));
     g_clear_error (&err);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "graph: %d threads, %s kernels",
-      mnv3_graph_get_threads (self->graph),
-      mnv3_graph_get_kernels (self->graph));
+  if (self->graph != NULL)
+    GST_INFO_OBJECT (self, "graph: %d threads, %s kernels",
+        mnv3_graph_get_threads (self->graph),
+        mnv3_graph_get_kernels (self->graph));
 
   self->input_len = (gsize) self->info->input_size * self->info->input_size * 3;
   gst_mnv3_job_init (&self->sync_job, self->num_classes, self->input_len);
@@ -842,7 +867,7 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
 #endif
   times.entry = STAMP (self);
 
-  if (G_UNLIKELY (self->graph == NULL || self->pp == NULL))
+  if (G_UNLIKELY (self->md == NULL || self->pp == NULL))
     goto not_negotiated;
 
   gst_mnv3_classify_read_frame_params (self, &fp);
