@@ -6,7 +6,7 @@
 # usage: bench/multistream.sh [BUILD_DIR]
 #
 # STREAMS (8) live 720p NV12 streams at 30 fps (videotestsrc is-live=true), each through its own
-# mnv3classify mode=async (bench/multistream.py), SECONDS (12) per run, ROUNDS (3) rounds
+# mnv3classify mode=async (bench/multistream.py), RUN_SECONDS (12) per run, ROUNDS (3) rounds
 # alternating the variants, per model:
 #   batched    one process, STREAMS elements, the shared scheduler batching (GST_MNV3_BATCH_MAX=8,
 #              batch-timeout=BATCH_TIMEOUT us, default 0)
@@ -26,7 +26,7 @@ set -eu
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 STREAMS=${STREAMS:-8}
-SECONDS_RUN=${SECONDS:-12}
+SECONDS_RUN=${RUN_SECONDS:-12}
 ROUNDS=${ROUNDS:-3}
 BATCH_TIMEOUT=${BATCH_TIMEOUT:-0}
 PY=/usr/bin/python3
