@@ -79,6 +79,7 @@ static struct
   guint n_threads;
   guint users;                  /* running workers: threads live while > 0 */
   gboolean quit;
+  gboolean stopping;            /* the last worker is joining the threads */
   gboolean hold;                /* tests: pick nothing */
   guint batch_max;
 } sched;
@@ -300,6 +301,10 @@ gst_mnv3_sched_add (GstMnv3Worker * w, GError ** error)
 {
   if (sched.workers == NULL)
     sched.workers = g_ptr_array_new ();
+  /* threads of a scheduler that is stopping must be gone before new ones
+   * start (they would see quit cleared) */
+  while (sched.stopping)
+    g_cond_wait (&sched.cond, &sched.lock);
   if (sched.users == 0) {
     const gchar *env = g_getenv ("GST_MNV3_SCHED_THREADS");
     const gchar *bmax = g_getenv ("GST_MNV3_BATCH_MAX");
@@ -340,6 +345,7 @@ gst_mnv3_sched_remove (GstMnv3Worker * w)
   if (--sched.users > 0)
     return;
   sched.quit = TRUE;
+  sched.stopping = TRUE;
   g_cond_broadcast (&sched.cond);
   threads = sched.threads;
   n = sched.n_threads;
@@ -350,6 +356,8 @@ gst_mnv3_sched_remove (GstMnv3Worker * w)
     g_thread_join (threads[i]);
   g_free (threads);
   g_mutex_lock (&sched.lock);
+  sched.stopping = FALSE;
+  g_cond_broadcast (&sched.cond);
 }
 
 /**
