@@ -63,8 +63,9 @@ run() {  # VARIANT MODEL -> one result line
 import sys
 rows = [dict(kv.split("=") for kv in l.split()) for l in sys.stdin if l.strip()]
 inf = sum(float(r["inferred"]) for r in rows); cpu = sum(float(r["cpu_s"]) for r in rows)
+count = sum(float(r["per_core"]) * float(r["cpu_s"]) for r in rows)  # frames inferred
 print("streams=%d inferred=%.1f cpu_s=%.2f per_core=%.1f lat_p50_ms=%s lat_p95_ms=%s threads=%d rss_mb=%.1f" % (
-    len(rows), inf, cpu, inf / cpu if cpu else 0, max(float(r["lat_p50_ms"]) for r in rows),
+    len(rows), inf, cpu, count / cpu if cpu else 0, max(float(r["lat_p50_ms"]) for r in rows),
     max(float(r["lat_p95_ms"]) for r in rows), sum(int(r["threads"]) for r in rows),
     sum(float(r["rss_mb"]) for r in rows)))'
       rm -f "$tmp"/p* ;;
