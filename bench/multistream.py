@@ -10,7 +10,9 @@
 # run for SECONDS (the first second is warm-up). Prints one line of key=value:
 #   inferred     frames inferred per second, all streams (frames-inferred after warm-up)
 #   cpu_s        process CPU time (user + sys) over the measured window
-#   per_core     inferred frames per CPU second
+#   per_core     inferred frames per CPU second (whole process, the sources' frames included)
+#   per_sched_core  inferred frames per CPU second of the scheduler thread (inference alone:
+#                with the default threads on 2 cores its graphs use no pool threads)
 #   lat_p50_ms / lat_p95_ms   per result: PTS of the first frame that carries it - the PTS of
 #                the frame it was computed on (async: the pick-up is quantized to frames), all
 #                streams pooled; lat_p95_worst_ms the worst stream's p95
@@ -30,6 +32,23 @@ def task_count():
         return len(os.listdir("/proc/self/task"))
     except OSError:
         return -1
+
+
+def sched_cpu():
+    """CPU seconds of the scheduler threads (named mnv3sched): inference alone."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/comm" % tid) as f:
+                if f.read().strip() != "mnv3sched":
+                    continue
+            with open("/proc/self/task/%s/stat" % tid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            pass
+    return total
 
 
 def rss_mb():
@@ -93,12 +112,14 @@ def main():
         state["measuring"] = True
         res["t0"] = time.monotonic()
         res["cpu0"] = sum(os.times()[:2])
+        res["sched0"] = sched_cpu()
         res["inf0"] = [inferred_of(i) for i in range(n)]
         return False
 
     def stop():
         res["t1"] = time.monotonic()
         res["cpu1"] = sum(os.times()[:2])
+        res["sched1"] = sched_cpu()
         res["inf1"] = [inferred_of(i) for i in range(n)]
         res["threads"] = task_count()
         res["rss"] = rss_mb()
@@ -121,14 +142,16 @@ def main():
     pipe.set_state(Gst.State.NULL)
     dt = res["t1"] - res["t0"]
     cpu = res["cpu1"] - res["cpu0"]
+    scpu = res["sched1"] - res["sched0"]
     inferred = sum(res["inf1"]) - sum(res["inf0"])
     per_stream = [b - a for a, b in zip(res["inf0"], res["inf1"])]
     allv = [x for v in lat for x in v]
     print("streams=%d inferred=%.1f per_stream_min=%.1f per_stream_max=%.1f cpu_s=%.2f "
-          "per_core=%.1f lat_p50_ms=%.1f lat_p95_ms=%.1f lat_p95_worst_ms=%.1f threads=%d "
+          "per_core=%.1f sched_cpu_s=%.2f per_sched_core=%.1f lat_p50_ms=%.1f lat_p95_ms=%.1f lat_p95_worst_ms=%.1f threads=%d "
           "rss_mb=%.1f" % (
               n, inferred / dt, min(per_stream) / dt, max(per_stream) / dt, cpu,
-              inferred / cpu if cpu > 0 else 0, pct(allv, 0.5), pct(allv, 0.95),
+              inferred / cpu if cpu > 0 else 0, scpu,
+              inferred / scpu if scpu > 0 else 0, pct(allv, 0.5), pct(allv, 0.95),
               max(pct(v, 0.95) if v else float("nan") for v in lat), res["threads"],
               res["rss"]))
 

@@ -13,7 +13,9 @@
 #   unbatched  the same with GST_MNV3_BATCH_MAX=1
 #   processes  STREAMS processes of one element each (the figures summed)
 # Figures: inferred frames per second (all streams), per CPU second of the process(es) ("per
-# core": the machine is shared, so CPU time, not wall time, is what the variants are compared on),
+# core": the machine is shared, so CPU time, not wall time, is what the variants are compared on;
+# per_sched: per CPU second of the scheduler threads, inference alone, free of the cost of making
+# the frames, which a starved process pays differently from 8 processes),
 # per-stream latency p50/p95 (ms from a frame to the first frame carrying its result), threads and
 # RSS. Medians over the rounds. Then the RSS of 1 and STREAMS elements against the same pipeline
 # with identity instead of the element, and `mnv3 bench --batch STREAMS` (inference only).
@@ -64,8 +66,10 @@ import sys
 rows = [dict(kv.split("=") for kv in l.split()) for l in sys.stdin if l.strip()]
 inf = sum(float(r["inferred"]) for r in rows); cpu = sum(float(r["cpu_s"]) for r in rows)
 count = sum(float(r["per_core"]) * float(r["cpu_s"]) for r in rows)  # frames inferred
-print("streams=%d inferred=%.1f cpu_s=%.2f per_core=%.1f lat_p50_ms=%s lat_p95_ms=%s threads=%d rss_mb=%.1f" % (
-    len(rows), inf, cpu, count / cpu if cpu else 0, max(float(r["lat_p50_ms"]) for r in rows),
+scpu = sum(float(r["sched_cpu_s"]) for r in rows)
+print("streams=%d inferred=%.1f cpu_s=%.2f per_core=%.1f sched_cpu_s=%.2f per_sched_core=%.1f lat_p50_ms=%s lat_p95_ms=%s threads=%d rss_mb=%.1f" % (
+    len(rows), inf, cpu, count / cpu if cpu else 0, scpu, count / scpu if scpu else 0,
+    max(float(r["lat_p50_ms"]) for r in rows),
     max(float(r["lat_p95_ms"]) for r in rows), sum(int(r["threads"]) for r in rows),
     sum(float(r["rss_mb"]) for r in rows)))'
       rm -f "$tmp"/p* ;;
@@ -85,17 +89,19 @@ for m in $MODELS; do
     done
   done
   echo "== $(basename "$m"): $STREAMS streams, ${SECONDS_RUN}s x $ROUNDS rounds (medians)"
-  printf '%-10s %9s %9s %10s %9s %9s %8s %8s\n' variant inferred cpu_s per_core p50_ms p95_ms threads rss_mb
+  printf '%-10s %9s %9s %9s %9s %9s %9s %9s %9s\n' variant inferred cpu_s per_core sched_s per_sched p50_ms p95_ms threads rss_mb
   for v in batched unbatched processes; do
     printf '%-10s' $v
-    for f in inferred cpu_s per_core lat_p50_ms lat_p95_ms threads rss_mb; do
+    for f in inferred cpu_s per_core sched_cpu_s per_sched_core lat_p50_ms lat_p95_ms threads rss_mb; do
       printf ' %9s' "$(grep "^$v " "$tmp/res" | field $f | median)"
     done
     echo
   done
-  b=$(grep "^batched " "$tmp/res" | field per_core | median)
-  u=$(grep "^unbatched " "$tmp/res" | field per_core | median)
-  echo "batched / unbatched per core: $(awk -v b="$b" -v u="$u" 'BEGIN {printf "%.2f", b / u}')"
+  for f in per_core per_sched_core; do
+    b=$(grep "^batched " "$tmp/res" | field $f | median)
+    u=$(grep "^unbatched " "$tmp/res" | field $f | median)
+    echo "batched / unbatched $f: $(awk -v b="$b" -v u="$u" 'BEGIN {printf "%.2f", b / u}')"
+  done
   one=$($PY bench/multistream.py "$m" 1 4 | field rss_mb)
   all=$($PY bench/multistream.py "$m" "$STREAMS" 4 | field rss_mb)
   one0=$(MS_ELEMENT=identity $PY bench/multistream.py "$m" 1 4 | field rss_mb)
