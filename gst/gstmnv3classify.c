@@ -140,6 +140,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_perf_debug);
 #define DEFAULT_PROP_ROI_SOURCE GST_MNV3_ROI_SOURCE_FULL_FRAME
 #define DEFAULT_PROP_OBJECT_CLASS NULL
 #define DEFAULT_PROP_MIN_ROI_SIZE 0
+#define DEFAULT_PROP_MODEL_INSTANCE_ID NULL
+#define DEFAULT_PROP_BATCH_TIMEOUT 0
 
 #define MAX_THREADS 256
 
@@ -172,6 +174,8 @@ enum
   PROP_AVG_INFERENCE_US,
   PROP_INFERENCES_SKIPPED,
   PROP_INFERENCES_REPLACED,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_BATCH_TIMEOUT,
 };
 
 static GstStaticPadTemplate gst_mnv3_classify_sink_template =
@@ -194,6 +198,8 @@ struct _GstMnv3Classify
 
   /* properties, under the object lock */
   gchar *model_file;
+  gchar *model_instance_id;
+  guint batch_timeout;          /* us */
   gchar *labels_file;
   GstMnv3LabelOffset label_offset;
   guint top_k;
@@ -344,11 +350,20 @@ static gboolean
 gst_mnv3_classify_start_worker (GstMnv3Classify * self)
 {
   GError *err = NULL;
+  guint batch_timeout;
 
+  GST_OBJECT_LOCK (self);
+  batch_timeout = self->batch_timeout;
+  GST_OBJECT_UNLOCK (self);
+  gst_mnv3_worker_set_batch_timeout (self->worker, batch_timeout);
   if (gst_mnv3_worker_start (self->worker, self->md->model,
           &self->graph_options, self->num_classes, self->input_len,
-          self->test_delay_us, gst_mnv3_classify_worker_ran, self, &err))
+          self->test_delay_us, gst_mnv3_classify_worker_ran, self, &err)) {
+    /* the sync graph's arena is not needed while async: made again if the
+     * element ever classifies in sync (gst_mnv3_classify_run_sync ()) */
+    g_clear_pointer (&self->graph, mnv3_graph_free);
     return TRUE;
+  }
 
   GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
       ("Could not start the inference thread, classifying in the streaming "
@@ -565,6 +580,19 @@ gst_mnv3_classify_run_sync (GstMnv3Classify * self, GstVideoFrame * frame,
   GstMnv3Job *job = &self->sync_job;
   gint64 t_start = g_get_monotonic_time ();
 
+  if (G_UNLIKELY (self->graph == NULL)) {
+    GError *err = NULL;
+
+    self->graph = mnv3_graph_new (self->md->model, &self->graph_options, &err);
+    if (self->graph == NULL) {
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+          ("Could not prepare model \"%s\" for inference.", self->md->path),
+          ("%s", err->message));
+      g_clear_error (&err);
+      return;
+    }
+  }
+
   gst_mnv3_job_gather (job, frame->buffer, GST_VIDEO_FRAME_WIDTH (frame),
       GST_VIDEO_FRAME_HEIGHT (frame), fp->roi_filter, FALSE);
   job->frame = frame_idx;
@@ -659,6 +687,18 @@ gst_mnv3_classify_log_times (GstMnv3Classify * self, guint64 frame_idx,
       t->meta - t->classified, t->overlay - t->meta, end - t->overlay);
 }
 
+/* The threads property, or GST_MNV3_THREADS when it is 0 (the process's
+ * budget for every element, README "Many streams"); 0 = one per core. */
+static gint
+gst_mnv3_classify_threads (gint prop)
+{
+  const gchar *env = g_getenv ("GST_MNV3_THREADS");
+
+  if (prop == 0 && env != NULL)
+    return (gint) CLAMP (g_ascii_strtoll (env, NULL, 10), 0, MAX_THREADS);
+  return prop;
+}
+
 /* vfuncs */
 
 /* Makes the sync graph and the parts that depend on the model (FALSE: an
@@ -669,18 +709,26 @@ gst_mnv3_classify_prepare (GstMnv3Classify * self)
   const gchar *path = self->md->path;
   GError *err = NULL;
   const gchar *delay;
+  GstMnv3Mode mode;
 
-  self->graph = mnv3_graph_new (self->md->model, &self->graph_options, &err);
-  if (self->graph == NULL) {
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  GST_OBJECT_UNLOCK (self);
+  /* mode=async: the worker makes its graph; no sync arena (made if the
+   * element ever falls back to sync, gst_mnv3_classify_run_sync ()) */
+  if (mode != GST_MNV3_MODE_ASYNC)
+    self->graph = mnv3_graph_new (self->md->model, &self->graph_options, &err);
+  if (mode != GST_MNV3_MODE_ASYNC && self->graph == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not prepare model \"%s\" for inference.", path),
         ("%s", err->message));
     g_clear_error (&err);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "graph: %d threads, %s kernels",
-      mnv3_graph_get_threads (self->graph),
-      mnv3_graph_get_kernels (self->graph));
+  if (self->graph != NULL)
+    GST_INFO_OBJECT (self, "graph: %d threads, %s kernels",
+        mnv3_graph_get_threads (self->graph),
+        mnv3_graph_get_kernels (self->graph));
 
   self->input_len = (gsize) self->info->input_size * self->info->input_size * 3;
   gst_mnv3_job_init (&self->sync_job, self->num_classes, self->input_len);
@@ -703,30 +751,32 @@ static gboolean
 gst_mnv3_classify_start (GstBaseTransform * trans)
 {
   GstMnv3Classify *self = GST_MNV3_CLASSIFY (trans);
-  gchar *model_file, *labels_file;
+  gchar *model_file, *labels_file, *instance_id;
   GstMnv3LabelOffset label_offset;
   gboolean ok;
 
   GST_OBJECT_LOCK (self);
   model_file = g_strdup (self->model_file);
+  instance_id = g_strdup (self->model_instance_id);
   labels_file = g_strdup (self->labels_file);
   label_offset = self->label_offset;
   memset (&self->graph_options, 0, sizeof (self->graph_options));
-  self->graph_options.threads = self->threads;
+  self->graph_options.threads = gst_mnv3_classify_threads (self->threads);
   /* the library reads no environment for it: the element does */
   self->graph_options.fuse = mnv3_fuse_from_string (g_getenv ("MNV3_FUSE"));
   GST_OBJECT_UNLOCK (self);
 
   gst_mnv3_classify_free_model (self);
 
-  self->md = gst_mnv3_model_data_load (GST_ELEMENT_CAST (self), model_file,
-      labels_file, label_offset);
+  self->md = gst_mnv3_model_data_acquire (GST_ELEMENT_CAST (self),
+      model_file, labels_file, label_offset, instance_id);
   if (self->md) {
     self->info = self->md->info;
     self->num_classes = self->info->num_classes;
   }
   ok = self->md != NULL && gst_mnv3_classify_prepare (self);
   g_free (model_file);
+  g_free (instance_id);
   g_free (labels_file);
   if (!ok) {
     gst_mnv3_classify_free_model (self);
@@ -819,7 +869,7 @@ gst_mnv3_classify_transform_frame_ip (GstVideoFilter * filter,
 #endif
   times.entry = STAMP (self);
 
-  if (G_UNLIKELY (self->graph == NULL || self->pp == NULL))
+  if (G_UNLIKELY (self->md == NULL || self->pp == NULL))
     goto not_negotiated;
 
   gst_mnv3_classify_read_frame_params (self, &fp);
@@ -1055,6 +1105,13 @@ gst_mnv3_classify_set_property (GObject * object, guint prop_id,
     case PROP_MIN_ROI_SIZE:
       self->min_roi_size = g_value_get_uint (value);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_free (self->model_instance_id);
+      self->model_instance_id = g_value_dup_string (value);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1127,6 +1184,12 @@ gst_mnv3_classify_get_property (GObject * object, guint prop_id,
     case PROP_MIN_ROI_SIZE:
       g_value_set_uint (value, self->min_roi_size);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, self->model_instance_id);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint (value, self->batch_timeout);
+      break;
     case PROP_INFERENCES_SKIPPED:
       g_value_set_uint64 (value, st.inferences_skipped);
       break;
@@ -1165,6 +1228,7 @@ gst_mnv3_classify_finalize (GObject * object)
 
   gst_mnv3_classify_free_model (self);
   g_free (self->model_file);
+  g_free (self->model_instance_id);
   g_free (self->labels_file);
   g_free (self->object_class);
   g_free (self->object_quarks);
@@ -1530,6 +1594,42 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
           "Width and height in pixels an ROI needs to be classified with "
           "roi-source=roi-meta.", 0, G_MAXINT, DEFAULT_PROP_MIN_ROI_SIZE,
           rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstMnv3Classify:model-instance-id:
+   *
+   * Elements of one process share one loaded model (its weights, packed
+   * weights and labels; each keeps only its own activations) when they
+   * load the same file (same device, inode, size and modification time)
+   * with the same labels-file and label-offset, or when they name the same
+   * model-instance-id (then the first element's file is used). Loaded
+   * models are reference counted: the last element that stops frees it,
+   * and changing model-file on one element never disturbs another.
+   * Default: %NULL (the file's identity decides).
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements naming the same id share one loaded model (else the "
+          "same file is shared); read when the model is loaded.",
+          DEFAULT_PROP_MODEL_INSTANCE_ID, rw | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstMnv3Classify:batch-timeout:
+   *
+   * Async mode: how long, in microseconds, a frame may wait for frames of
+   * other elements sharing its model so that they run as one batch
+   * (mnv3_graph_run_batch ()). 0 batches only what is already waiting and
+   * never delays a frame. Read when the model is loaded.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint ("batch-timeout", "Batch timeout",
+          "Async mode: microseconds a frame may wait for other streams' "
+          "frames to batch with (0: never wait).", 0, 1000000,
+          DEFAULT_PROP_BATCH_TIMEOUT, rw | GST_PARAM_MUTABLE_READY));
 
   /**
    * GstMnv3Classify:inferences-skipped:

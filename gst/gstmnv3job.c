@@ -213,3 +213,30 @@ gst_mnv3_job_run (GstMnv3Job * job, Mnv3Graph * graph, GstMnv3Preprocess * pp,
     }
   }
 }
+
+/**
+ * gst_mnv3_job_run_batch:
+ * @jobs: @n jobs of one preprocessed region each (async)
+ * @graphs: their graphs: one model, the same options
+ *
+ * Runs the @n jobs as one batch (mnv3_graph_run_batch ()) and writes their
+ * probabilities, the same as gst_mnv3_job_run () on each.
+ */
+void
+gst_mnv3_job_run_batch (GstMnv3Job * const *jobs, Mnv3Graph * const *graphs,
+    guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    g_assert (jobs[i]->n_rois == 1);
+    memcpy (mnv3_graph_get_input (graphs[i]), jobs[i]->inputs,
+        jobs[i]->input_len * sizeof (gfloat));
+  }
+  mnv3_graph_run_batch (graphs, (int) n);
+  for (i = 0; i < n; i++) {
+    jobs[i]->preprocess_ns = jobs[i]->forward_ns = 0;
+    mnv3_softmax (mnv3_graph_get_logits (graphs[i]), jobs[i]->probs,
+        jobs[i]->num_classes);
+  }
+}

@@ -84,6 +84,9 @@ void gst_mnv3_job_run         (GstMnv3Job * job, Mnv3Graph * graph,
                                const GstVideoFrame * frame, gboolean timing,
                                guint64 delay_us);
 
+void gst_mnv3_job_run_batch    (GstMnv3Job * const * jobs,
+                               Mnv3Graph * const * graphs, guint n);
+
 G_END_DECLS
 
 #endif /* __GST_MNV3_JOB_H__ */

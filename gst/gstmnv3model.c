@@ -11,6 +11,7 @@
 #endif
 
 #include <dlfcn.h>
+#include <glib/gstdio.h>
 
 #include "gstmnv3model.h"
 
@@ -198,22 +199,15 @@ gst_mnv3_model_load_labels (GstElement * self, GstMnv3ModelData * data,
   return TRUE;
 }
 
-/**
- * gst_mnv3_model_data_load:
- * @element: the element that reports failures
- * @model_file: (nullable): the model-file property; %NULL or "": the
- *     default model (DEFAULT_MODEL_NAME in $MNV3_MODEL_DIR, the installed
- *     data folder, the build tree)
- * @labels_file: (nullable): the labels-file property; %NULL or "": the
- *     model's own labels
- *
- * Returns: (nullable): the loaded model, or %NULL after posting an ERROR.
- */
-GstMnv3ModelData *
-gst_mnv3_model_data_load (GstElement * element, const gchar * model_file,
-    const gchar * labels_file, GstMnv3LabelOffset label_offset)
+/* The process-wide registry of loaded models: key -> GstMnv3ModelData. A
+ * load holds the lock (loads are rare; two elements asking for one file at
+ * once then load it once). */
+static GMutex registry_lock;
+static GHashTable *registry;
+
+static void
+gst_mnv3_model_debug_init (void)
 {
-  GstMnv3ModelData *data = g_new0 (GstMnv3ModelData, 1);
   static gsize done = 0;
 
   if (g_once_init_enter (&done)) {
@@ -221,22 +215,150 @@ gst_mnv3_model_data_load (GstElement * element, const gchar * model_file,
         "MobileNetV3 classification element");
     g_once_init_leave (&done, 1);
   }
-  data->path = gst_mnv3_model_path (element, model_file);
-  if (data->path == NULL || !gst_mnv3_model_load (element, data)
+}
+
+/* The registry key of @path: its identity on disk (NULL if it cannot be
+ * stat'ed: the load then reports why), or @instance_id; plus what shapes the
+ * labels. */
+static gchar *
+gst_mnv3_model_key (const gchar * path, const gchar * labels_file,
+    GstMnv3LabelOffset label_offset, const gchar * instance_id)
+{
+  GStatBuf st;
+
+  if (instance_id != NULL && instance_id[0] != '\0')
+    return g_strdup_printf ("id:%s|labels:%s|offset:%d", instance_id,
+        labels_file ? labels_file : "", (gint) label_offset);
+  if (g_stat (path, &st) != 0)
+    return NULL;
+  return g_strdup_printf ("file:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
+      ":%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT "|labels:%s|offset:%d",
+      (guint64) st.st_dev, (guint64) st.st_ino, (gint64) st.st_size,
+      (gint64) st.st_mtime, labels_file ? labels_file : "",
+      (gint) label_offset);
+}
+
+static void
+gst_mnv3_model_data_destroy (GstMnv3ModelData * data)
+{
+  g_strfreev (data->class_labels);
+  g_clear_pointer (&data->model, mnv3_model_free);
+  g_free (data->path);
+  g_free (data->key);
+  g_free (data);
+}
+
+/**
+ * gst_mnv3_model_data_acquire:
+ * @element: the element that reports failures
+ * @model_file: (nullable): the model-file property; %NULL or "": the
+ *     default model (DEFAULT_MODEL_NAME in $MNV3_MODEL_DIR, the installed
+ *     data folder, the build tree)
+ * @labels_file: (nullable): the labels-file property; %NULL or "": the
+ *     model's own labels
+ * @instance_id: (nullable): the model-instance-id property: elements naming
+ *     the same id share one model (the first one's file); %NULL or "": the
+ *     file's identity decides
+ *
+ * Returns: (nullable): the model, shared with every element that acquired
+ * the same one (release with gst_mnv3_model_data_free ()), or %NULL after
+ * posting an ERROR. Label warnings are posted by the element that loads.
+ */
+GstMnv3ModelData *
+gst_mnv3_model_data_acquire (GstElement * element, const gchar * model_file,
+    const gchar * labels_file, GstMnv3LabelOffset label_offset,
+    const gchar * instance_id)
+{
+  GstMnv3ModelData *data;
+  gchar *path, *key;
+
+  gst_mnv3_model_debug_init ();
+  path = gst_mnv3_model_path (element, model_file);
+  if (path == NULL)
+    return NULL;
+  if (labels_file != NULL && labels_file[0] == '\0')
+    labels_file = NULL;
+  key = gst_mnv3_model_key (path, labels_file, label_offset, instance_id);
+
+  g_mutex_lock (&registry_lock);
+  data = key && registry ? g_hash_table_lookup (registry, key) : NULL;
+  if (data != NULL && instance_id != NULL && g_strcmp0 (data->path, path)) {
+    GST_WARNING_OBJECT (element, "model-instance-id \"%s\" is %s, not %s: "
+        "using %s", instance_id, data->path, path, data->path);
+  }
+  if (data != NULL) {
+    data->refs++;
+    g_mutex_unlock (&registry_lock);
+    GST_INFO_OBJECT (element, "sharing the loaded model %s (%d users)",
+        data->path, data->refs);
+    g_free (key);
+    g_free (path);
+    return data;
+  }
+
+  data = g_new0 (GstMnv3ModelData, 1);
+  data->path = path;
+  data->refs = 1;
+  if (!gst_mnv3_model_load (element, data)
       || !gst_mnv3_model_load_labels (element, data, labels_file, label_offset)) {
-    gst_mnv3_model_data_free (data);
+    g_mutex_unlock (&registry_lock);
+    g_free (key);
+    gst_mnv3_model_data_destroy (data);
     return NULL;
   }
+  if (key != NULL) {
+    if (registry == NULL)
+      registry = g_hash_table_new (g_str_hash, g_str_equal);
+    data->key = key;
+    g_hash_table_insert (registry, data->key, data);
+  }
+  g_mutex_unlock (&registry_lock);
   return data;
 }
 
+/**
+ * gst_mnv3_model_data_load:
+ *
+ * gst_mnv3_model_data_acquire () without a model-instance-id.
+ */
+GstMnv3ModelData *
+gst_mnv3_model_data_load (GstElement * element, const gchar * model_file,
+    const gchar * labels_file, GstMnv3LabelOffset label_offset)
+{
+  return gst_mnv3_model_data_acquire (element, model_file, labels_file,
+      label_offset, NULL);
+}
+
+/**
+ * gst_mnv3_model_data_free:
+ *
+ * Releases the caller's reference; the last one frees the model.
+ */
 void
 gst_mnv3_model_data_free (GstMnv3ModelData * data)
 {
   if (data == NULL)
     return;
-  g_strfreev (data->class_labels);
-  g_clear_pointer (&data->model, mnv3_model_free);
-  g_free (data->path);
-  g_free (data);
+  g_mutex_lock (&registry_lock);
+  g_assert (data->refs > 0);
+  if (--data->refs > 0) {
+    g_mutex_unlock (&registry_lock);
+    return;
+  }
+  if (data->key != NULL)
+    g_hash_table_remove (registry, data->key);
+  g_mutex_unlock (&registry_lock);
+  gst_mnv3_model_data_destroy (data);
+}
+
+/* Models loaded in the process (tests). */
+guint
+gst_mnv3_model_registry_size (void)
+{
+  guint n;
+
+  g_mutex_lock (&registry_lock);
+  n = registry ? g_hash_table_size (registry) : 0;
+  g_mutex_unlock (&registry_lock);
+  return n;
 }

@@ -2,8 +2,8 @@
  * Copyright (C) 2026 mnv3classify developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The async worker: a thread with its own graph, fed through a one-slot
- * mailbox where the newest frame wins.
+ * The async worker: its own graph, fed through a one-slot mailbox where
+ * the newest frame wins, served by the process-wide scheduler.
  */
 #ifndef __GST_MNV3_WORKER_H__
 #define __GST_MNV3_WORKER_H__
@@ -49,6 +49,17 @@ void           gst_mnv3_worker_release    (GstMnv3Worker * w, GstMnv3Job * job);
 
 void           gst_mnv3_worker_discard    (GstMnv3Worker * w);
 void           gst_mnv3_worker_drain      (GstMnv3Worker * w);
+
+void           gst_mnv3_worker_set_batch_timeout (GstMnv3Worker * w,
+                                                  guint64 timeout_us);
+
+/* the process-wide scheduler */
+gint           gst_mnv3_sched_next        (const gboolean * ready, guint n,
+                                           guint cursor);
+guint          gst_mnv3_worker_sched_threads (void);
+/* tests */
+guint64        gst_mnv3_worker_get_served (GstMnv3Worker * w);
+void           gst_mnv3_worker_sched_hold (gboolean hold);
 
 G_END_DECLS
 

@@ -32,7 +32,10 @@ usage (void)
       "         layer), one line per input, values space separated\n"
       "       mnv3 bench MODEL [--threads N] [--runs N] [--warmup N]"
       " [--kernels K] [--profile]\n"
-      "         [--float-activations]\n"
+      "         [--float-activations] [--batch N]\n"
+      "  --batch N: N graphs of the model run as one batch "
+      "(mnv3_graph_run_batch),\n"
+      "         timed alternately with the same N images run one by one\n"
       "  --float-activations: a model converted from a uint8 TFLite file "
       "rounds\n"
       "         activations as TFLite does; this computes in plain float "
@@ -85,6 +88,7 @@ typedef struct
   gboolean logits, profile, float_activations;
   const char *kernels;
   gboolean l2, pre_logits;      /* embed */
+  int batch;                    /* bench: images per batch, 0/1 = none */
 } Options;
 
 static gboolean
@@ -110,6 +114,8 @@ parse_options (int argc, char **argv, int first, Options * o)
       o->runs = atoi (argv[++i]);
     } else if (i + 1 < argc && strcmp (a, "--warmup") == 0) {
       o->warmup = atoi (argv[++i]);
+    } else if (i + 1 < argc && strcmp (a, "--batch") == 0) {
+      o->batch = atoi (argv[++i]);
     } else if (i + 1 < argc && strcmp (a, "--kernels") == 0) {
       o->kernels = argv[++i];
     } else {
@@ -117,7 +123,8 @@ parse_options (int argc, char **argv, int first, Options * o)
       return FALSE;
     }
   }
-  return o->top_k >= 1 && o->runs >= 1 && o->warmup >= 0;
+  return o->top_k >= 1 && o->runs >= 1 && o->warmup >= 0 && o->batch >= 0
+      && o->batch <= 256;
 }
 
 static Mnv3Graph *
@@ -401,9 +408,72 @@ compare_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+static double
+median_of (double *t, int n)
+{
+  qsort (t, n, sizeof (double), compare_double);
+  return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* --batch N: N graphs, each with its own random image; per run, the batch
+ * and the N images one by one, alternately (the machine's noise hits
+ * both). */
+static int
+cmd_bench_batch (const char *model_path, const Options * o)
+{
+  Mnv3Model *m = load_or_die (model_path);
+  const Mnv3ModelInfo *info = mnv3_model_get_info (m);
+  const int n = o->batch;
+  Mnv3Graph **g = g_new (Mnv3Graph *, n);
+  size_t n_in = (size_t) info->input_size * info->input_size * 3;
+  guint32 seed = 12345;
+  for (int j = 0; j < n; j++) {
+    g[j] = graph_or_die (m, o);
+    float *in = mnv3_graph_get_input (g[j]);
+    for (size_t i = 0; i < n_in; i++) {
+      seed = seed * 1664525u + 1013904223u;
+      in[i] = (float) ((seed >> 8) / 16777216.0 * 4.0 - 2.0);
+    }
+  }
+  for (int i = 0; i < o->warmup; i++) {
+    mnv3_graph_run_batch (g, n);
+    for (int j = 0; j < n; j++)
+      mnv3_graph_run (g[j]);
+  }
+  double *tb = g_new (double, o->runs), *ts = g_new (double, o->runs);
+  for (int i = 0; i < o->runs; i++) {
+    gint64 t0 = g_get_monotonic_time ();
+    mnv3_graph_run_batch (g, n);
+    gint64 t1 = g_get_monotonic_time ();
+    for (int j = 0; j < n; j++)
+      mnv3_graph_run (g[j]);
+    gint64 t2 = g_get_monotonic_time ();
+    tb[i] = (t1 - t0) / 1000.0;
+    ts[i] = (t2 - t1) / 1000.0;
+  }
+  double mb = median_of (tb, o->runs), ms = median_of (ts, o->runs);
+  printf ("model=%s width=%g input=%d kernels=%s threads=%d runs=%d "
+      "batch=%d batch_median_ms=%.3f single_median_ms=%.3f "
+      "batch_img_per_s=%.1f single_img_per_s=%.1f speedup=%.3f engine=%s\n",
+      info->arch_name, info->width, info->input_size,
+      mnv3_graph_get_kernels (g[0]), mnv3_graph_get_threads (g[0]), o->runs,
+      n, mb, ms, n * 1000.0 / mb, n * 1000.0 / ms, ms / mb,
+      mnv3_graph_get_engine (g[0]));
+  g_free (tb);
+  g_free (ts);
+  for (int j = 0; j < n; j++)
+    mnv3_graph_free (g[j]);
+  g_free (g);
+  mnv3_model_free (m);
+  return 0;
+}
+
 static int
 cmd_bench (const char *model_path, const Options * o)
 {
+  if (o->batch > 1)
+    return cmd_bench_batch (model_path, o);
+
   Mnv3Model *m = load_or_die (model_path);
   const Mnv3ModelInfo *info = mnv3_model_get_info (m);
   Mnv3Graph *g = graph_or_die (m, o);

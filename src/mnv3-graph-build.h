@@ -109,8 +109,18 @@ typedef struct
 {
   GArray *steps;
   int threads;
-  GPtrArray *packed;
+  GPtrArray *packed;            /* the graph's own buffers */
+  Mnv3Model *model;             /* its shared buffers (the builder's lock) */
 } Builder;
+
+/* The model's buffer stored under @key (a string naming what it is derived
+ * from), or a new one of @bytes (64-byte aligned, zeroed) stored there and
+ * *@fill set: the caller then fills it. Shared by every graph of the model,
+ * so it must hold only what the model determines (never activations). */
+gpointer mnv3_build_shared (Builder * bld, const char *key, size_t bytes,
+    gboolean * fill);
+/* Forgets the buffer of @key (its filling failed). */
+void mnv3_build_shared_drop (Builder * bld, const char *key);
 
 /* Buffers of mnv3_graph_new (): qin the rounded input (emulation only),
  * x/y ping-pong block inputs and outputs, e expanded, d depthwise, p/q/sc SE

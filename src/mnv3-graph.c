@@ -306,20 +306,206 @@ mnv3_graph_get_embedding (Mnv3Graph * g, Mnv3EmbeddingKind kind, int *n)
   return v;
 }
 
+typedef struct
+{
+  Mnv3Graph *const *graphs;
+  int n;                        /* images */
+  int parts;                    /* chunks per image */
+  int step;
+} BatchCtx;
+
+/* A step's weights in the L2 cache at once while the batch's images pass
+ * (a slice of the output channels per chunk). */
+#define BATCH_SLICE_BYTES (96 * 1024)
+
+/* Chunk @c of a batched step: slice c / n of the output channels of image
+ * c % n, so that the images' chunks of one weight slice follow each other
+ * (a thread that claims them in a row finds the slice in its cache). */
+static void
+run_batch_part (void *data, int c, int n_chunks)
+{
+  BatchCtx *bc = data;
+  const Mnv3Graph *g = bc->graphs[c % bc->n];
+  Step s = g->steps[bc->step];
+  RunCtx rc = { g, &s };
+  s.split_n = TRUE;
+  run_step_part (&rc, c / bc->n, bc->parts);
+}
+
+/* Slices of output channels step @s is batched in, or 0 when it is not
+ * worth batching: a 1x1 conv whose weights outweigh its activations (small
+ * maps, the squeeze-excite and classifier GEMVs), whose weights then come
+ * from memory once for the batch instead of once per image. Other steps
+ * run image by image, each image's activations staying in cache. */
+static int
+batch_slices (const Step * s, int n_chunks)
+{
+  size_t m, k, n, wsize, panel;
+  if (s->kind == STEP_CONV1X1) {
+    m = s->p.c1.m;
+    k = s->p.c1.k;
+    n = s->p.c1.n;
+    wsize = sizeof (float);
+    panel = MNV3_CONV1X1_PANEL;
+  } else if (s->kind == STEP_ICONV1X1) {
+    m = s->p.ic1.m;
+    k = s->p.ic1.k;
+    n = s->p.ic1.n;
+    wsize = sizeof (int16_t);
+    panel = 16;
+  } else {
+    return 0;
+  }
+  if (m * (k + n) >= k * n)
+    return 0;
+  size_t slices = (k * n * wsize + BATCH_SLICE_BYTES - 1) / BATCH_SLICE_BYTES;
+  slices = MAX (slices, (size_t) n_chunks);
+  slices = MIN (slices, (n + panel - 1) / panel);
+  return (int) CLAMP (slices, 1, 64);
+}
+
+static gboolean
+same_plan (const Mnv3Graph * a, const Mnv3Graph * b)
+{
+  if (a->model != b->model || a->k != b->k || a->n_steps != b->n_steps
+      || a->n_chunks != b->n_chunks || a->pool != b->pool
+      || strcmp (a->engine, b->engine) != 0)
+    return FALSE;
+  for (int i = 0; i < a->n_steps; i++)
+    if (a->steps[i].kind != b->steps[i].kind
+        || a->steps[i].macs != b->steps[i].macs)
+      return FALSE;
+  return TRUE;
+}
+
+/* Steps [@from, @to) of graph @g, as mnv3_graph_run () runs them. */
+static void
+run_steps (Mnv3Graph * g, int from, int to)
+{
+  for (int i = from; i < to; i++) {
+    RunCtx rc = { g, &g->steps[i] };
+    int chunks = g->steps[i].macs < SMALL_STEP_MACS ? 1 : g->n_chunks;
+    mnv3_pool_run (g->pool, run_step_part, &rc, chunks);
+  }
+}
+
+void
+mnv3_graph_run_batch (Mnv3Graph * const *graphs, int n)
+{
+  g_return_if_fail (n >= 0 && (n == 0 || graphs != NULL));
+  if (n > 256) {                /* the pool's job word: < 0xffff chunks */
+    mnv3_graph_run_batch (graphs, 256);
+    mnv3_graph_run_batch (graphs + 256, n - 256);
+    return;
+  }
+  int same = n > 0;
+  for (int j = 1; j < n && same; j++)
+    same = same_plan (graphs[0], graphs[j]);
+  if (!same || n == 1) {
+    for (int j = 0; j < n; j++)
+      mnv3_graph_run (graphs[j]);
+    return;
+  }
+  const Mnv3Graph *g0 = graphs[0];
+  for (int i = 0; i < g0->n_steps;) {
+    int slices = batch_slices (&g0->steps[i], g0->n_chunks);
+    if (slices > 0) {
+      BatchCtx bc = { graphs, n, slices, i };
+      mnv3_pool_run (g0->pool, run_batch_part, &bc, slices * n);
+      i++;
+      continue;
+    }
+    /* the run of steps up to the next batched one, image by image */
+    int end = i + 1;
+    while (end < g0->n_steps && batch_slices (&g0->steps[end],
+            g0->n_chunks) == 0)
+      end++;
+    for (int j = 0; j < n; j++)
+      run_steps (graphs[j], i, end);
+    i = end;
+  }
+}
+
+const float *
+mnv3_graph_get_logits (const Mnv3Graph * g)
+{
+  g_return_val_if_fail (g != NULL, NULL);
+  return g->logits;
+}
+
+int
+mnv3_get_pool_threads (void)
+{
+  return mnv3_pool_threads_started ();
+}
+
 /* Building the step list. */
 
-/* A copy of the K x N weights @w in panels of MNV3_CONV1X1_PANEL columns
- * (kernels.h), owned by @bld. */
+/* Graph building: one at a time in the process, so that the first graph of
+ * a model fills its shared buffers and the others find them filled. */
+static GMutex build_lock;
+
+gpointer
+mnv3_build_shared (Builder * bld, const char *key, size_t bytes,
+    gboolean * fill)
+{
+  Mnv3Model *model = bld->model;
+  gpointer p;
+
+  if (!model->shared)
+    model->shared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+        g_aligned_free);
+  p = g_hash_table_lookup (model->shared, key);
+  *fill = p == NULL;
+  if (p)
+    return p;
+  p = g_aligned_alloc0 (bytes ? bytes : 1, 1, 64);
+  g_hash_table_insert (model->shared, g_strdup (key), p);
+  model->shared_bytes += bytes;
+  return p;
+}
+
+void
+mnv3_build_shared_drop (Builder * bld, const char *key)
+{
+  if (bld->model->shared)
+    g_hash_table_remove (bld->model->shared, key);
+}
+
+void
+mnv3_model_clear_shared (Mnv3Model * model)
+{
+  g_clear_pointer (&model->shared, g_hash_table_destroy);
+  model->shared_bytes = 0;
+}
+
+size_t
+mnv3_model_get_shared_bytes (const Mnv3Model * model)
+{
+  size_t bytes;
+  g_return_val_if_fail (model != NULL, 0);
+  g_mutex_lock (&build_lock);
+  bytes = model->shared_bytes;
+  g_mutex_unlock (&build_lock);
+  return bytes;
+}
+
+/* The K x N weights @w in panels of MNV3_CONV1X1_PANEL columns
+ * (kernels.h), shared by the model's graphs. */
 static const float *
 pack_conv1x1 (Builder * bld, const float *w, size_t k, size_t n)
 {
   const size_t P = MNV3_CONV1X1_PANEL, panels = (n + P - 1) / P;
-  float *dst = g_aligned_alloc0 (panels * k * P, sizeof (float), 64);
-  for (size_t j = 0; j < panels; j++)
-    for (size_t r = 0; r < k; r++)
-      for (size_t c = j * P; c < MIN (n, (j + 1) * P); c++)
-        dst[j * k * P + r * P + c - j * P] = w[r * n + c];
-  g_ptr_array_add (bld->packed, dst);
+  char key[64];
+  gboolean fill;
+  g_snprintf (key, sizeof key, "f32-panels/%p/%zu/%zu", (const void *) w, k, n);
+  float *dst = mnv3_build_shared (bld, key, panels * k * P * sizeof (float),
+      &fill);
+  if (fill)
+    for (size_t j = 0; j < panels; j++)
+      for (size_t r = 0; r < k; r++)
+        for (size_t c = j * P; c < MIN (n, (j + 1) * P); c++)
+          dst[j * k * P + r * P + c - j * P] = w[r * n + c];
   return dst;
 }
 
@@ -693,7 +879,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   g->pooled = A + off_pool;
   g->pre_logits = A + off_hidden;
   Builder bld = { g_array_new (FALSE, TRUE, sizeof (Step)), threads,
-    g_ptr_array_new_with_free_func (g_aligned_free)
+    g_ptr_array_new_with_free_func (g_aligned_free), (Mnv3Model *) model
   };
   NetBuffers nb = { g->input, A + off_qin, A + off_x, A + off_y, A + off_e,
     A + off_d, A + off_pool, A + off_sq, A + off_scale, A + off_hidden,
@@ -701,6 +887,7 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
   };
   const char *why = "no mnv3.int_quant";
   g->engine = "float";
+  g_mutex_lock (&build_lock);
   if (emulate && model->int_quant
       && mnv3_quant_build_integer (&bld, model, &nb, &why)) {
     g->engine = "integer";
@@ -717,13 +904,14 @@ mnv3_graph_new (const Mnv3Model * model, const Mnv3GraphOptions * options,
     FloatCtx fc = { &bld, model, fuse, &nb, NULL, NULL };
     mnv3_net_walk (model, &float_walk, &fc);
   }
+  g_mutex_unlock (&build_lock);
 
   g->n_steps = (int) bld.steps->len;
   g->steps = (Step *) g_array_free (bld.steps, FALSE);
   g->prof_step_ms = g_new0 (double, g->n_steps);
   g->prof_step_min = g_new0 (double, g->n_steps);
   g->packed = bld.packed;
-  g->pool = mnv3_pool_new (threads);
+  g->pool = mnv3_pool_shared_ref (threads);
   g->n_chunks = mnv3_pool_get_threads (g->pool) > 1 ?
       mnv3_pool_get_threads (g->pool) : 1;
   g_assert (g->n_chunks <= threads);
@@ -739,7 +927,7 @@ mnv3_graph_free (Mnv3Graph * g)
 {
   if (!g)
     return;
-  mnv3_pool_free (g->pool);
+  mnv3_pool_shared_unref (g->pool);
   g_aligned_free (g->arena);
   g_free (g->steps);
   g_free (g->prof_step_ms);

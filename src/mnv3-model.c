@@ -368,6 +368,7 @@ mnv3_model_free (Mnv3Model * model)
   if (model->qtensors)
     g_hash_table_destroy (model->qtensors);
   g_free (model->int_quant);
+  mnv3_model_clear_shared (model);
   conv_clear (&model->head);
   conv_clear (&model->hidden);
   conv_clear (&model->classifier);

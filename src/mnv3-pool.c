@@ -41,6 +41,8 @@
 #define JOB_N(j) ((int) (((j) >> 16) & 0xffff))
 #define JOB_NEXT(j) ((int) ((j) & 0xffff))
 
+static atomic_int threads_started;
+
 struct _Mnv3Pool
 {
   int threads;
@@ -51,6 +53,8 @@ struct _Mnv3Pool
   atomic_int done;              /* chunks finished in the current job */
   atomic_int sleepers;
   atomic_bool quit;
+  atomic_bool running;          /* a caller is in mnv3_pool_run () */
+  int shared_refs;              /* mnv3_pool_shared_ref (), under shared_lock */
   Mnv3PoolFn fn;
   void *ctx;
 };
@@ -117,9 +121,12 @@ mnv3_pool_new (int threads)
   atomic_init (&pool->done, 0);
   atomic_init (&pool->sleepers, 0);
   atomic_init (&pool->quit, false);
+  atomic_init (&pool->running, false);
   pool->workers = g_new0 (pthread_t, threads);
   for (int i = 1; i < threads; i++) {
-    if (pthread_create (&pool->workers[i], NULL, worker_main, pool) != 0) {
+    if (pthread_create (&pool->workers[i], NULL, worker_main, pool) == 0) {
+      atomic_fetch_add (&threads_started, 1);
+    } else {
       /* Run with the threads we got. */
       MNV3_WARNING ("could not start worker thread %d; using %d threads", i, i);
       pool->threads = i;
@@ -139,7 +146,11 @@ void
 mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx, int n_chunks)
 {
   g_assert (n_chunks >= 1 && n_chunks < 0xffff);
-  if (pool->threads == 1 || n_chunks == 1) {
+  bool idle = false;
+  /* A pool shared by several graphs runs one caller's step at a time; the
+   * others run theirs alone rather than wait (the chunks are independent). */
+  if (pool->threads == 1 || n_chunks == 1
+      || !atomic_compare_exchange_strong (&pool->running, &idle, true)) {
     for (int i = 0; i < n_chunks; i++)
       fn (ctx, i, n_chunks);
     return;
@@ -165,6 +176,7 @@ mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx, int n_chunks)
     else
       sched_yield ();
   }
+  atomic_store_explicit (&pool->running, false, memory_order_release);
 }
 
 void
@@ -176,10 +188,54 @@ mnv3_pool_free (Mnv3Pool * pool)
   atomic_store (&pool->quit, true);
   pthread_cond_broadcast (&pool->wake);
   pthread_mutex_unlock (&pool->lock);
-  for (int i = 1; i < pool->threads; i++)
+  for (int i = 1; i < pool->threads; i++) {
     pthread_join (pool->workers[i], NULL);
+    atomic_fetch_sub (&threads_started, 1);
+  }
   pthread_mutex_destroy (&pool->lock);
   pthread_cond_destroy (&pool->wake);
   g_free (pool->workers);
   g_free (pool);
+}
+
+/* The shared pools, by thread count. */
+#define MAX_SHARED_THREADS 64
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static Mnv3Pool *shared_pools[MAX_SHARED_THREADS + 1];
+
+Mnv3Pool *
+mnv3_pool_shared_ref (int threads)
+{
+  threads = CLAMP (threads, 1, MAX_SHARED_THREADS);
+  pthread_mutex_lock (&shared_lock);
+  Mnv3Pool *pool = shared_pools[threads];
+  if (!pool)
+    pool = shared_pools[threads] = mnv3_pool_new (threads);
+  pool->shared_refs++;
+  pthread_mutex_unlock (&shared_lock);
+  return pool;
+}
+
+void
+mnv3_pool_shared_unref (Mnv3Pool * pool)
+{
+  if (!pool)
+    return;
+  pthread_mutex_lock (&shared_lock);
+  g_assert (pool->shared_refs > 0);
+  if (--pool->shared_refs == 0) {
+    for (int i = 0; i <= MAX_SHARED_THREADS; i++)
+      if (shared_pools[i] == pool)
+        shared_pools[i] = NULL;
+  } else {
+    pool = NULL;
+  }
+  pthread_mutex_unlock (&shared_lock);
+  mnv3_pool_free (pool);
+}
+
+int
+mnv3_pool_threads_started (void)
+{
+  return atomic_load (&threads_started);
 }

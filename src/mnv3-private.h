@@ -105,7 +105,16 @@ struct _Mnv3Model {
   char *int_quant;              /* the mnv3.int_quant text, or NULL */
   float *weights;               /* one allocation holding every w/b */
   size_t n_weights;
+  /* Buffers derived from the weights (packed panels, integer weights),
+   * built by the first graph that needs them and shared by every graph of
+   * the model; key string -> 64-byte aligned buffer. Under the graph
+   * builder's lock (mnv3-graph.c); freed with the model. */
+  GHashTable *shared;
+  size_t shared_bytes;
 };
+
+/* mnv3-graph.c: frees the model's shared buffers (mnv3_model_free ()). */
+void mnv3_model_clear_shared (Mnv3Model * model);
 
 /* Padding of a k x k, stride s conv on an input of @in pixels. */
 void mnv3_conv_padding (Mnv3Padding padding, int in, int k, int stride,
@@ -117,6 +126,14 @@ void mnv3_conv_padding (Mnv3Padding padding, int in, int k, int stride,
 typedef struct _Mnv3Pool Mnv3Pool;
 typedef void (*Mnv3PoolFn) (void *ctx, int i, int n);
 Mnv3Pool *mnv3_pool_new (int threads);
+/* The process-wide pool of @threads threads (one per distinct count, made
+ * on first use, reference counted): every graph asking for the same count
+ * shares it. mnv3_pool_run () on a pool another caller is running runs the
+ * chunks in the caller alone instead of waiting. */
+Mnv3Pool *mnv3_pool_shared_ref (int threads);
+void mnv3_pool_shared_unref (Mnv3Pool * pool);
+/* Threads all pools of the process have started (tests, the CLI). */
+int mnv3_pool_threads_started (void);
 int mnv3_pool_get_threads (const Mnv3Pool * pool);
 void mnv3_pool_run (Mnv3Pool * pool, Mnv3PoolFn fn, void *ctx,
                     int n_chunks);

@@ -311,6 +311,17 @@ owned (Builder * bld, size_t n, size_t size)
   return p;
 }
 
+/* A buffer derived from the shared weights @from, shared too (*@fill: the
+ * caller fills it). */
+static gpointer
+shared_copy (IntCtx * e, const char *what, const void *from, size_t bytes,
+    gboolean * fill)
+{
+  char key[64];
+  g_snprintf (key, sizeof key, "%s/%p", what, from);
+  return mnv3_build_shared (e->bld, key, bytes, fill);
+}
+
 /* Weight layouts of the kernels (kernels.h). */
 typedef enum
 { LAYOUT_KN, LAYOUT_DW, LAYOUT_CONV } Layout;
@@ -341,14 +352,23 @@ int_unit (IntCtx * e, const char *prefix, gboolean fc, const Mnv3Conv * c,
     e->why = "a weight or bias tensor is not quantized";
     return FALSE;
   }
+  /* the weights, bias and multipliers, shared by the model's graphs: one
+   * buffer, the first graph of the model fills it */
   Builder *bld = e->bld;
-  u->w = owned (bld, w->n, sizeof (int16_t));
-  u->bias = owned (bld, cout, sizeof (int32_t));
-  int32_t *mult = owned (bld, cout, sizeof (int32_t));
-  int32_t *shift = owned (bld, cout, sizeof (int32_t));
+  char key[128];
+  gboolean fill;
+  const size_t w_bytes = (w->n * sizeof (int16_t) + 63) & ~(size_t) 63;
+  const size_t c_bytes = ((size_t) cout * sizeof (int32_t) + 63) & ~(size_t) 63;
+  g_snprintf (key, sizeof key, "int-unit/%s/%d/%d/%a", wn, (int) layout,
+      in.zp, (double) in.scale);
+  guint8 *mem = mnv3_build_shared (bld, key, w_bytes + 3 * c_bytes, &fill);
+  u->w = (int16_t *) mem;
+  u->bias = (int32_t *) (mem + w_bytes);
+  int32_t *mult = (int32_t *) (mem + w_bytes + c_bytes);
+  int32_t *shift = (int32_t *) (mem + w_bytes + 2 * c_bytes);
   u->out = igrid (out_q);
   u->in_zp = in.zp;
-  for (int co = 0; co < cout; co++) {
+  for (int co = 0; fill && co < cout; co++) {
     int s = w->n_scale == 1 ? 0 : co;
     int64_t wsum = 0;
     for (int ci = 0; ci < cin; ci++) {
@@ -370,6 +390,7 @@ int_unit (IntCtx * e, const char *prefix, gboolean fc, const Mnv3Conv * c,
         0);
     if (bias < INT32_MIN || bias > INT32_MAX) {
       e->why = "a bias overflows int32";
+      mnv3_build_shared_drop (bld, key);
       return FALSE;
     }
     u->bias[co] = (int32_t) bias;
@@ -563,10 +584,12 @@ add_iconv1x1 (IntCtx * e, ProfType prof, const char *prefix, gboolean fc,
   if (!int_unit (e, prefix, fc, c, LAYOUT_KN, in, &uq->out, &u))
     return FALSE;
   /* the optimized variants' copy (kernels.h) */
+  gboolean fill;
   const size_t P = MNV3_QPANEL, K = c->cin, N = c->cout;
   const size_t kp = (K + 1) / 2, panels = (N + P - 1) / P;
-  int16_t *wp = owned (e->bld, panels * kp * P * 2, sizeof (int16_t));
-  for (size_t k = 0; k < K; k++)
+  int16_t *wp = shared_copy (e, "int-panels", u.w,
+      panels * kp * P * 2 * sizeof (int16_t), &fill);
+  for (size_t k = 0; fill && k < K; k++)
     for (size_t n = 0; n < N; n++)
       wp[(n / P) * kp * P * 2 + ((k / 2) * P + n % P) * 2 + k % 2] =
           u.w[k * N + n];
@@ -630,8 +653,10 @@ int_stem (void *data, int hw, int ohw, int pad)
   s = istep (e, STEP_ICONV, PROF_STEM, buf->qin, e->cur, (uint64_t) ohw * ohw
       * model->stem.cout * 27);
   const size_t F = 27, CO = model->stem.cout;
-  int16_t *wp = owned (e->bld, (F + 1) / 2 * CO * 2, sizeof (int16_t));
-  for (size_t f = 0; f < F; f++)
+  gboolean fill;
+  int16_t *wp = shared_copy (e, "int-stem-pairs", u.w,
+      (F + 1) / 2 * CO * 2 * sizeof (int16_t), &fill);
+  for (size_t f = 0; fill && f < F; f++)
     for (size_t co = 0; co < CO; co++)
       wp[((f / 2) * CO + co) * 2 + f % 2] = u.w[f * CO + co];
   s->p.iconv = (struct mnv3_qconv_params) {
@@ -681,8 +706,10 @@ int_block (void *data, int i, const Mnv3Block * b, int hw, int ohw, int pad)
   Step *s = istep (e, STEP_IDWCONV, PROF_DWCONV, dw_in, d, (uint64_t) m_out *
       b->cexp * b->k * b->k);
   const size_t taps = (size_t) b->k * b->k, C = b->cexp;
-  int16_t *wp = owned (e->bld, (taps + 1) / 2 * C * 2, sizeof (int16_t));
-  for (size_t t = 0; t < taps; t++)
+  gboolean fill;
+  int16_t *wp = shared_copy (e, "int-dw-pairs", u.w,
+      (taps + 1) / 2 * C * 2 * sizeof (int16_t), &fill);
+  for (size_t t = 0; fill && t < taps; t++)
     for (size_t ch = 0; ch < C; ch++)
       wp[((t / 2) * C + ch) * 2 + t % 2] = u.w[t * C + ch];
   s->p.idw = (struct mnv3_qdwconv_params) {

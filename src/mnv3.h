@@ -117,6 +117,11 @@ void mnv3_model_free (Mnv3Model * model);
 
 const Mnv3ModelInfo *mnv3_model_get_info (const Mnv3Model * model);
 
+/* Bytes of the buffers the model's graphs share (packed 1x1 panels, the
+ * integer engine's weights): made by the first graph that needs them,
+ * reused by the others, freed with the model. Thread-safe. */
+size_t mnv3_model_get_shared_bytes (const Mnv3Model * model);
+
 /**
  * Mnv3Fuse:
  * @MNV3_FUSE_AUTO: fuse the blocks whose expanded map outgrows the L2 cache
@@ -240,6 +245,29 @@ typedef enum {
  */
 const float *mnv3_graph_get_embedding (Mnv3Graph * graph,
                                        Mnv3EmbeddingKind kind, int *n);
+
+/**
+ * mnv3_graph_run_batch:
+ * @graphs: @n graphs of one model made with the same options, each with
+ *   its input filled; none used by another thread meanwhile
+ *
+ * Runs the @n graphs as one batch: step by step, each step of every image
+ * in one fork/join of the thread pool, the chunks that read the same slice
+ * of the weights next to each other, so a step's weights are fetched once
+ * from memory for the @n images while they stay in cache. Each graph's
+ * logits (mnv3_graph_run()'s) are exactly what a run of it alone gives.
+ * Graphs that differ (model, options) are run one after the other.
+ */
+void mnv3_graph_run_batch (Mnv3Graph * const *graphs, int n);
+
+/* The logits of the graph's last run (mnv3_graph_run() or
+ * mnv3_graph_run_batch()). */
+const float *mnv3_graph_get_logits (const Mnv3Graph * graph);
+
+/* Threads the library's thread pools have started in the process: graphs
+ * asking for the same thread count share one pool, so this stays within
+ * the largest count whatever the number of graphs. */
+int mnv3_get_pool_threads (void);
 
 /* Per-op-type profiling: enable, then read accumulated ms per op type. */
 void mnv3_graph_set_profiling (Mnv3Graph * graph, gboolean enable);
