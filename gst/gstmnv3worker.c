@@ -12,7 +12,7 @@
  * (no stream starves: a stream with a pending job waits for at most one job
  * of every other stream). With the job it picks it takes every other
  * pending full-frame job of elements whose graphs run the same model the
- * same way, up to GST_MNV3_BATCH_MAX (8), and runs them as one batch
+ * same way, up to GST_MNV3_BATCH_MAX (default 1: off), and runs them as one batch
  * (mnv3_graph_run_batch ()); with a batch-timeout it first waits up to that
  * long, from the picked job's submission, for the other streams' frames.
  *
@@ -312,7 +312,7 @@ gst_mnv3_sched_add (GstMnv3Worker * w, GError ** error)
     guint i;
 
     sched.batch_max = bmax ? (guint) CLAMP (g_ascii_strtoll (bmax, NULL, 10),
-        1, MAX_BATCH) : 8;
+        1, MAX_BATCH) : 1;
     sched.quit = FALSE;
     sched.threads = g_new0 (GThread *, n);
     for (i = 0; i < n; i++) {

@@ -140,6 +140,9 @@ multistream_element_suite (void)
   Suite *s = suite_create ("multistream-element");
   TCase *tc = tcase_create ("general");
 
+  /* batching is opt-in (README: Many streams): these tests batch */
+  g_setenv ("GST_MNV3_BATCH_MAX", "8", TRUE);
+
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_model_change_leaves_other);
   tcase_add_test (tc, test_async_streams);

@@ -275,6 +275,9 @@ multistream_suite (void)
   Suite *s = suite_create ("multistream");
   TCase *tc = tcase_create ("general");
 
+  /* batching is opt-in (README: Many streams): these tests batch */
+  g_setenv ("GST_MNV3_BATCH_MAX", "8", TRUE);
+
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_registry);
   tcase_add_test (tc, test_threads_and_fairness);
