@@ -519,7 +519,7 @@ GST_START_TEST (test_two_rois_two_classes)
   GstCustomMeta *cm, *ca, *cb;
   const GstStructure *p;
   gpointer state = NULL;
-  guint a, b, i, n_custom = 0, n_rects;
+  guint a, b, i, n_custom = 0, n_rects, n_labels;
   gint id_a, id_b, label_id;
 
   find_two_classes (&a, &b, &id_a, &id_b);
@@ -610,11 +610,13 @@ GST_START_TEST (test_two_rois_two_classes)
   }
   fail_unless_equals_int (n_custom, 2);
 
-  /* each label drawn at its box's corner */
+  /* each label drawn at its box's corner, each box outlined (four thin
+   * sides inside the box) */
   ometa = gst_buffer_get_video_overlay_composition_meta (out);
   fail_unless (ometa != NULL);
   n_rects = gst_video_overlay_composition_n_rectangles (ometa->overlay);
-  fail_unless_equals_int (n_rects, 2);
+  fail_unless_equals_int (n_rects, 2 + 2 * 4);
+  n_labels = 0;
   for (i = 0; i < n_rects; i++) {
     gint x, y;
     guint w, hh;
@@ -622,8 +624,15 @@ GST_START_TEST (test_two_rois_two_classes)
     gst_video_overlay_rectangle_get_render_rectangle
         (gst_video_overlay_composition_get_rectangle (ometa->overlay, i), &x,
         &y, &w, &hh);
-    fail_unless (y == 0 && (x == 0 || x == TILE), "label at %d,%d", x, y);
+    if (w > 8 && hh > 8) {
+      fail_unless (y == 0 && (x == 0 || x == TILE), "label at %d,%d", x, y);
+      n_labels++;
+    } else {
+      fail_unless (x >= 0 && x + w <= 2 * TILE && y >= 0 && y + hh <= TILE,
+          "outline side at %d,%d %ux%u", x, y, w, hh);
+    }
   }
+  fail_unless_equals_int (n_labels, 2);
   g_print ("two ROIs: classes %d and %d, each equal to the tile alone\n", id_a,
       id_b);
 

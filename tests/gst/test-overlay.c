@@ -472,7 +472,8 @@ test_policy (void)
   gst_buffer_unref (b1);
   gst_buffer_unref (b2);
 
-  /* regions: one rectangle per region with a result */
+  /* regions: one label rectangle per region with a result, and the four
+   * sides of each region's outline (issue 12) */
   regions[0] = v;
   regions[1] = v;
   regions[1].n = 0;
@@ -481,9 +482,25 @@ test_policy (void)
   regions[2].roi.w = 80;
   c1 = policy_draw (p, &info, regions, 3, src, &b1, &changed);
   if (c1 == NULL || changed || gst_video_overlay_composition_n_rectangles (c1)
-      != 2)
-    FAIL ("policy, regions: %u rectangles",
+      != 2 + 3 * 4)
+    FAIL ("policy, regions: %u rectangles, want 2 labels + 3 outlines",
         c1 ? gst_video_overlay_composition_n_rectangles (c1) : 0);
+  if (c1 != NULL) {
+    gboolean top_side = FALSE;
+
+    for (guint i = 0; i < gst_video_overlay_composition_n_rectangles (c1); i++) {
+      gint rx, ry;
+      guint rw, rh;
+
+      gst_video_overlay_rectangle_get_render_rectangle
+          (gst_video_overlay_composition_get_rectangle (c1, i), &rx, &ry, &rw,
+          &rh);
+      if (rx == 100 && ry == regions[2].roi.y && rw == 80 && rh < 8)
+        top_side = TRUE;
+    }
+    if (!top_side)
+      FAIL ("policy, regions: no outline along the top of region 2");
+  }
   gst_buffer_unref (b1);
 
   /* a reset forgets the drawing, not the downstream answer; GRAY8 blended
