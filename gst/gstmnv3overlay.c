@@ -85,13 +85,24 @@ overlay_scale (gint frame_width, gint frame_height)
   return MAX (1, MIN (by_height, by_width));
 }
 
-/* Formats one line, "label 87.5%", into @out (room for @cap + 1 bytes):
- * the label's first synonym ("tabby, tabby cat" -> "tabby"), cut (ending in
- * "~") so that the line fits @cap characters; the score is never cut (a
- * @cap too small for it gives the score alone). Reads at most @cap bytes of
- * the label. Returns the line's length. */
-static gint
-overlay_format_line (gchar * out, gint cap, const gchar * label, gfloat score)
+/**
+ * gst_mnv3_overlay_format_line:
+ * @out: room for @cap + 1 bytes (and at least 8)
+ * @cap: characters the line may have
+ * @label: (nullable): the label (%NULL: "?")
+ * @score: its score, 0..1
+ *
+ * Formats one overlay line, "label 87.5%": the label's first synonym
+ * ("tabby, tabby cat" -> "tabby"), cut (ending in "~") so that the line
+ * fits @cap characters; the score is never cut (a @cap too small for it
+ * gives the score alone). Reads at most @cap bytes of @label, so the cost
+ * does not depend on the label's length.
+ *
+ * Returns: the line's length.
+ */
+gint
+gst_mnv3_overlay_format_line (gchar * out, gint cap, const gchar * label,
+    gfloat score)
 {
   gint pm = gst_mnv3_overlay_score_permille (score);
   gchar num[16];
@@ -177,7 +188,7 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
   lines = g_new0 (gchar *, n + 1);
   for (guint i = 0; i < n; i++) {
     lines[i] = g_malloc (MAX (cap, 16) + 1);
-    max_chars = MAX (max_chars, overlay_format_line (lines[i], MAX (cap, 16),
+    max_chars = MAX (max_chars, gst_mnv3_overlay_format_line (lines[i], MAX (cap, 16),
             labels[i], scores[i]));
   }
 
@@ -595,7 +606,7 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
 
   /* the new lines' width first: it decides whether the box keeps its size */
   for (guint i = 0; i < n; i++) {
-    gint len = overlay_format_line (c->next, c->cap, labels[i], scores[i]);
+    gint len = gst_mnv3_overlay_format_line (c->next, c->cap, labels[i], scores[i]);
 
     max_chars = MAX (max_chars, MIN (len, c->cap));
   }
@@ -629,7 +640,7 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
   for (guint i = 0; i < n; i++) {
     gchar *line = c->lines + i * ls;
 
-    overlay_format_line (c->next, c->cap, labels[i], scores[i]);
+    gst_mnv3_overlay_format_line (c->next, c->cap, labels[i], scores[i]);
     if (!relayout && strcmp (line, c->next) == 0)
       continue;
     canvas_draw_line (c, i, relayout ? NULL : line, c->next);
