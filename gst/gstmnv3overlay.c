@@ -188,7 +188,8 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
   lines = g_new0 (gchar *, n + 1);
   for (guint i = 0; i < n; i++) {
     lines[i] = g_malloc (MAX (cap, 16) + 1);
-    max_chars = MAX (max_chars, gst_mnv3_overlay_format_line (lines[i], MAX (cap, 16),
+    max_chars =
+        MAX (max_chars, gst_mnv3_overlay_format_line (lines[i], MAX (cap, 16),
             labels[i], scores[i]));
   }
 
@@ -606,7 +607,8 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
 
   /* the new lines' width first: it decides whether the box keeps its size */
   for (guint i = 0; i < n; i++) {
-    gint len = gst_mnv3_overlay_format_line (c->next, c->cap, labels[i], scores[i]);
+    gint len =
+        gst_mnv3_overlay_format_line (c->next, c->cap, labels[i], scores[i]);
 
     max_chars = MAX (max_chars, MIN (len, c->cap));
   }

@@ -668,8 +668,7 @@ GST_START_TEST (test_roi_bounds)
     gst_harness_set_src_caps_str (h, tile_caps ());
     in = make_tile (1, 0);
     gst_buffer_add_video_region_of_interest_meta (in, "o", TILE, 0, 10, 10);
-    gst_buffer_add_video_region_of_interest_meta (in, "o", 0, TILE + 5, 10,
-        10);
+    gst_buffer_add_video_region_of_interest_meta (in, "o", 0, TILE + 5, 10, 10);
     /* distinct 2x2 boxes: none overlaps another */
     for (i = 0; i < 1000; i++)
       gst_buffer_add_video_region_of_interest_meta (in, "o", i % 50 * 2,
