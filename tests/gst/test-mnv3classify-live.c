@@ -691,6 +691,44 @@ GST_START_TEST (test_roi_bounds)
 
 GST_END_TEST;
 
+/* issue 12: overlay-top-k draws fewer lines than top-k keeps */
+GST_START_TEST (test_overlay_top_k)
+{
+  guint k, heights[2];
+
+  for (k = 0; k < 2; k++) {
+    GstHarness *h;
+    GstBuffer *out;
+    GstVideoOverlayCompositionMeta *ometa;
+    GstCustomMeta *cm;
+    gint x, y;
+    guint w;
+
+    h = harness_new (k ? "mode=sync top-k=5 overlay-top-k=1" :
+        "mode=sync top-k=5", NULL);
+    gst_harness_add_propose_allocation_meta (h,
+        GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+    gst_harness_set_src_caps_str (h, tile_caps ());
+    out = gst_harness_push_and_pull (h, make_tile (9, 0));
+    cm = gst_mnv3_classification_get (out);
+    fail_unless_equals_int (gst_mnv3_classification_get_n_results (cm), 5);
+    ometa = gst_buffer_get_video_overlay_composition_meta (out);
+    fail_unless (ometa != NULL);
+    fail_unless_equals_int (gst_video_overlay_composition_n_rectangles
+        (ometa->overlay), 1);
+    gst_video_overlay_rectangle_get_render_rectangle
+        (gst_video_overlay_composition_get_rectangle (ometa->overlay, 0), &x,
+        &y, &w, &heights[k]);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  /* 100x100: font scale 1, lines 18 px apart, 3 px of padding */
+  fail_unless_equals_int (heights[0], 5 * 18 - 2 + 6);
+  fail_unless_equals_int (heights[1], 18 - 2 + 6);
+}
+
+GST_END_TEST;
+
 /* issue 16.11: a model whose output overflows (every convolution and
  * linear weight 1e30: finite, loads, but the forward pass overflows to inf
  * and NaN) gives results without labels and one WARNING on the bus, not
@@ -956,6 +994,7 @@ mnv3classify_live_suite (void)
   tcase_add_test (tc, test_smoothing_flip_flop);
   tcase_add_test (tc, test_two_rois_two_classes);
   tcase_add_test (tc, test_roi_bounds);
+  tcase_add_test (tc, test_overlay_top_k);
   tcase_add_test (tc, test_nonfinite_output);
   tcase_add_test (tc, test_async_flush_caps_eos);
   tcase_add_test (tc, test_auto_mode);
