@@ -142,6 +142,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_perf_debug);
 #define DEFAULT_PROP_MIN_ROI_SIZE 0
 #define DEFAULT_PROP_MODEL_INSTANCE_ID NULL
 #define DEFAULT_PROP_BATCH_TIMEOUT 0
+#define DEFAULT_PROP_MAX_ROIS 16
+#define DEFAULT_PROP_OVERLAY_TOP_K 0
 
 #define MAX_THREADS 256
 
@@ -166,6 +168,10 @@ enum
   PROP_ROI_SOURCE,
   PROP_OBJECT_CLASS,
   PROP_MIN_ROI_SIZE,
+  PROP_MAX_ROIS,
+  PROP_ROIS_SKIPPED,
+  PROP_ROIS_OUTSIDE,
+  PROP_OVERLAY_TOP_K,
   PROP_CURRENT_LABEL,
   PROP_CURRENT_CONFIDENCE,
   PROP_FRAMES_PROCESSED,
@@ -218,6 +224,11 @@ struct _GstMnv3Classify
   gchar *object_class;
   GQuark *object_quarks;        /* parsed object_class, 0-terminated */
   guint min_roi_size;
+  guint max_rois;
+  guint overlay_top_k;
+  guint64 rois_skipped;         /* over max-rois, under the object lock */
+  guint64 rois_outside;         /* entirely outside the frame, same */
+  gboolean nonfinite_warned;    /* streaming thread */
 
   /* what decides the mode, under the object lock */
   gint upstream_live;           /* -1 unknown, else from a LATENCY query */
@@ -260,6 +271,7 @@ typedef struct
   gboolean overlay;
   gboolean qos;
   GstMnv3RoiSource roi_source;
+  guint overlay_top_k;
   GstMnv3RoiFilter filter;      /* roi-meta: which ROIs take part */
   const GstMnv3RoiFilter *roi_filter;   /* &filter, NULL for full-frame */
 } GstMnv3FrameParams;
@@ -440,6 +452,8 @@ gst_mnv3_classify_read_frame_params (GstMnv3Classify * self,
   fp->qos = self->qos;
   fp->roi_source = self->roi_source;
   fp->filter.min_size = self->min_roi_size;
+  fp->filter.max_rois = self->max_rois;
+  fp->overlay_top_k = self->overlay_top_k;
   fp->filter.classes = NULL;
   fp->roi_filter = NULL;
   if (fp->roi_source == GST_MNV3_ROI_SOURCE_ROI_META) {
@@ -525,6 +539,15 @@ gst_mnv3_classify_take_result (GstMnv3Classify * self, GstMnv3Job * job,
       "%" G_GINT64_FORMAT " us) taken at frame %" G_GUINT64_FORMAT,
       job->frame, job->n_rois, job->inference_us, frame_idx);
 
+  if (G_UNLIKELY (job->n_nonfinite > 0) && !self->nonfinite_warned) {
+    self->nonfinite_warned = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The model gives non-finite scores (NaN or infinity)."),
+        ("%u of %u regions of frame %" G_GUINT64_FORMAT " have non-finite "
+            "output: these results carry no labels (warned once per start)",
+            job->n_nonfinite, job->n_rois, job->frame));
+  }
+
   if (job->full_frame) {
     const gchar *label;
     gdouble score;
@@ -552,6 +575,18 @@ gst_mnv3_classify_poll_worker (GstMnv3Classify * self, guint64 frame_idx)
   gst_mnv3_worker_release (self->worker, job);
 }
 
+/* Counts the ROIs a gather left out (rois-skipped, rois-outside). */
+static void
+gst_mnv3_classify_count_skipped (GstMnv3Classify * self, const GstMnv3Job * job)
+{
+  if (G_LIKELY (job->skipped_limit == 0 && job->skipped_outside == 0))
+    return;
+  GST_OBJECT_LOCK (self);
+  self->rois_skipped += job->skipped_limit;
+  self->rois_outside += job->skipped_outside;
+  GST_OBJECT_UNLOCK (self);
+}
+
 /* Async: the regions of @frame are preprocessed here (well under a
  * millisecond) and classified by the worker. */
 static void
@@ -563,6 +598,7 @@ gst_mnv3_classify_submit (GstMnv3Classify * self, GstVideoFrame * frame,
 
   gst_mnv3_job_gather (job, frame->buffer, GST_VIDEO_FRAME_WIDTH (frame),
       GST_VIDEO_FRAME_HEIGHT (frame), fp->roi_filter, TRUE);
+  gst_mnv3_classify_count_skipped (self, job);
   gst_mnv3_job_preprocess (job, self->pp, frame);
   job->frame = frame_idx;
   job->pts = GST_BUFFER_PTS (frame->buffer);
@@ -595,6 +631,7 @@ gst_mnv3_classify_run_sync (GstMnv3Classify * self, GstVideoFrame * frame,
 
   gst_mnv3_job_gather (job, frame->buffer, GST_VIDEO_FRAME_WIDTH (frame),
       GST_VIDEO_FRAME_HEIGHT (frame), fp->roi_filter, FALSE);
+  gst_mnv3_classify_count_skipped (self, job);
   job->frame = frame_idx;
   job->pts = GST_BUFFER_PTS (frame->buffer);
   gst_mnv3_job_run (job, self->graph, self->pp, frame, self->timing,
@@ -649,6 +686,8 @@ gst_mnv3_classify_publish (GstMnv3Classify * self, GstVideoFrame * frame,
     if (fp->overlay && gst_mnv3_result_is_valid (r)
         && gst_mnv3_result_get_n_regions (r) > 0) {
       gst_mnv3_result_get_view (r, 0, frame_idx, &view);
+      if (fp->overlay_top_k > 0)
+        view.n = MIN (view.n, fp->overlay_top_k);
       gst_mnv3_overlay_policy_draw (self->overlay_policy, &view, frame, srcpad);
     }
     times->overlay = STAMP (self);
@@ -786,6 +825,8 @@ gst_mnv3_classify_start (GstBaseTransform * trans)
   gst_mnv3_classify_reset_result (self);
   gst_mnv3_stats_reset (self->stats);
   GST_OBJECT_LOCK (self);
+  self->rois_skipped = self->rois_outside = 0;
+  self->nonfinite_warned = FALSE;
   self->upstream_live = -1;
   self->worker_failed = FALSE;
   GST_OBJECT_UNLOCK (self);
@@ -1112,6 +1153,12 @@ gst_mnv3_classify_set_property (GObject * object, guint prop_id,
     case PROP_BATCH_TIMEOUT:
       self->batch_timeout = g_value_get_uint (value);
       break;
+    case PROP_MAX_ROIS:
+      self->max_rois = g_value_get_uint (value);
+      break;
+    case PROP_OVERLAY_TOP_K:
+      self->overlay_top_k = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1189,6 +1236,18 @@ gst_mnv3_classify_get_property (GObject * object, guint prop_id,
       break;
     case PROP_BATCH_TIMEOUT:
       g_value_set_uint (value, self->batch_timeout);
+      break;
+    case PROP_MAX_ROIS:
+      g_value_set_uint (value, self->max_rois);
+      break;
+    case PROP_ROIS_SKIPPED:
+      g_value_set_uint64 (value, self->rois_skipped);
+      break;
+    case PROP_ROIS_OUTSIDE:
+      g_value_set_uint64 (value, self->rois_outside);
+      break;
+    case PROP_OVERLAY_TOP_K:
+      g_value_set_uint (value, self->overlay_top_k);
       break;
     case PROP_INFERENCES_SKIPPED:
       g_value_set_uint64 (value, st.inferences_skipped);
@@ -1632,6 +1691,65 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
           DEFAULT_PROP_BATCH_TIMEOUT, rw | GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstMnv3Classify:max-rois:
+   *
+   * With `roi-source=roi-meta`: at most this many accepted ROIs of a frame
+   * are classified, in the order of their metas; the rest are counted in
+   * #GstMnv3Classify:rois-skipped and get no result. Each ROI costs one
+   * forward pass and (async) one input tensor (0.6 MB at 224x224), so this
+   * bounds time and memory whatever upstream sends. 0: no limit.
+   * Default: 16.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_ROIS,
+      g_param_spec_uint ("max-rois", "Maximum ROIs",
+          "At most this many ROIs per frame are classified with "
+          "roi-source=roi-meta, the rest are skipped and counted in "
+          "rois-skipped (0 = no limit).", 0, G_MAXUINT, DEFAULT_PROP_MAX_ROIS,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstMnv3Classify:rois-skipped:
+   *
+   * ROIs that `roi-source=roi-meta` accepted but did not classify because
+   * their frame had more than #GstMnv3Classify:max-rois. Read-only.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_ROIS_SKIPPED,
+      g_param_spec_uint64 ("rois-skipped", "ROIs skipped",
+          "Number of ROIs not classified because their frame had more than "
+          "max-rois.", 0, G_MAXUINT64, 0, ro));
+
+  /**
+   * GstMnv3Classify:rois-outside:
+   *
+   * ROIs not classified because they lie entirely outside the frame (ROIs
+   * partly outside are clipped to it). Read-only.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_ROIS_OUTSIDE,
+      g_param_spec_uint64 ("rois-outside", "ROIs outside",
+          "Number of ROIs not classified because they lie entirely outside "
+          "the frame.", 0, G_MAXUINT64, 0, ro));
+
+  /**
+   * GstMnv3Classify:overlay-top-k:
+   *
+   * Full frame: how many of the top-k results the overlay draws (0: all of
+   * #GstMnv3Classify:top-k). ROI boxes always show their top-1. Default: 0.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_OVERLAY_TOP_K,
+      g_param_spec_uint ("overlay-top-k", "Overlay top-k",
+          "Number of results the full-frame overlay draws (0 = all of top-k).",
+          0, G_MAXINT, DEFAULT_PROP_OVERLAY_TOP_K,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstMnv3Classify:inferences-skipped:
    *
    * Inferences that were due (see #GstMnv3Classify:inference-interval) but
@@ -1787,6 +1905,8 @@ gst_mnv3_classify_init (GstMnv3Classify * self)
   self->roi_source = DEFAULT_PROP_ROI_SOURCE;
   self->object_quarks = g_new0 (GQuark, 1);
   self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
+  self->max_rois = DEFAULT_PROP_MAX_ROIS;
+  self->overlay_top_k = DEFAULT_PROP_OVERLAY_TOP_K;
   self->upstream_live = -1;
   self->stats = gst_mnv3_stats_new ();
   self->worker = gst_mnv3_worker_new (GST_OBJECT_CAST (self));

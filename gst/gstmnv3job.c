@@ -78,6 +78,7 @@ gst_mnv3_job_clear (GstMnv3Job * job)
   g_free (job->probs);
   g_free (job->boxes);
   g_free (job->used);
+  g_free (job->nonfinite);
   memset (job, 0, sizeof (*job));
 }
 
@@ -93,6 +94,7 @@ gst_mnv3_job_reserve (GstMnv3Job * job, guint n, gboolean with_inputs)
     job->probs = g_renew (gfloat, job->probs, (gsize) a * job->num_classes);
     job->boxes = g_renew (GstVideoRectangle, job->boxes, a);
     job->used = g_renew (GstVideoRectangle, job->used, a);
+    job->nonfinite = g_renew (gboolean, job->nonfinite, a);
     job->alloc_rois = a;
   }
   if (with_inputs && n > job->alloc_inputs) {
@@ -121,6 +123,7 @@ gst_mnv3_job_gather (GstMnv3Job * job, GstBuffer * buffer, gint width,
   guint n = 0;
 
   job->full_frame = filter == NULL;
+  job->skipped_limit = job->skipped_outside = 0;
   if (job->full_frame) {
     gst_mnv3_job_reserve (job, 1, with_inputs);
     job->boxes[0].x = job->boxes[0].y = 0;
@@ -136,6 +139,16 @@ gst_mnv3_job_gather (GstMnv3Job * job, GstBuffer * buffer, gint width,
 
     if (!gst_mnv3_roi_filter_accepts (filter, r))
       continue;
+    /* nothing of it in the frame: classifying it would classify padding */
+    if (r->x >= (guint) MAX (width, 0) || r->y >= (guint) MAX (height, 0)) {
+      job->skipped_outside++;
+      continue;
+    }
+    /* memory and time bounded whatever upstream sends */
+    if (filter->max_rois > 0 && n >= filter->max_rois) {
+      job->skipped_limit++;
+      continue;
+    }
     gst_mnv3_job_reserve (job, n + 1, FALSE);
     job->boxes[n].x = r->x;
     job->boxes[n].y = r->y;
@@ -145,6 +158,10 @@ gst_mnv3_job_gather (GstMnv3Job * job, GstBuffer * buffer, gint width,
   }
   gst_mnv3_job_reserve (job, n, with_inputs);
   job->n_rois = n;
+  if (job->skipped_limit > 0 || job->skipped_outside > 0)
+    GST_LOG ("%u ROIs classified, %u skipped over max-rois, %u outside the "
+        "%dx%d frame", n, job->skipped_limit, job->skipped_outside, width,
+        height);
 }
 
 /**
@@ -163,6 +180,21 @@ gst_mnv3_job_preprocess (GstMnv3Job * job, GstMnv3Preprocess * pp,
   for (i = 0; i < job->n_rois; i++)
     gst_mnv3_preprocess_run (pp, frame, &job->boxes[i],
         job->inputs + i * job->input_len, &job->used[i]);
+}
+
+/* FALSE when a probability of region @i is NaN or infinite (a model with
+ * overflowing weights): its result is then marked invalid, not reported. */
+static gboolean
+gst_mnv3_job_probs_finite (const GstMnv3Job * job, guint i)
+{
+  const gfloat *p = job->probs + (gsize) i * job->num_classes;
+  gfloat sum = 0.0f;
+  guint j;
+
+  /* one sum: NaN and inf propagate into it */
+  for (j = 0; j < job->num_classes; j++)
+    sum += p[j] * 0.0f;
+  return sum == 0.0f;
 }
 
 /**
@@ -185,6 +217,7 @@ gst_mnv3_job_run (GstMnv3Job * job, Mnv3Graph * graph, GstMnv3Preprocess * pp,
 
   timing = timing && frame != NULL;
   job->preprocess_ns = job->forward_ns = 0;
+  job->n_nonfinite = 0;
   for (i = 0; i < job->n_rois; i++) {
     const float *logits;
 
@@ -205,6 +238,11 @@ gst_mnv3_job_run (GstMnv3Job * job, Mnv3Graph * graph, GstMnv3Preprocess * pp,
         job->used[i].x, job->used[i].y, job->used[i].w, job->used[i].h);
     mnv3_softmax (logits, job->probs + (gsize) i * job->num_classes,
         job->num_classes);
+    job->nonfinite[i] = !gst_mnv3_job_probs_finite (job, i);
+    if (G_UNLIKELY (job->nonfinite[i])) {
+      GST_LOG ("region %u: the model's output is not finite", i);
+      job->n_nonfinite++;
+    }
     if (timing) {
       GstClockTime t_end = gst_util_get_timestamp ();
 

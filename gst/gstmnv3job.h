@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * GstMnv3RoiFilter:
  * @classes: 0-terminated list of accepted roi types; %NULL or empty: all
  * @min_size: width and height in pixels an ROI needs (0: any, but not empty)
+ * @max_rois: at most this many accepted ROIs per frame (in meta order) are
+ *     classified, the rest are counted in the job's skipped_limit (0: all)
  *
  * Which upstream #GstVideoRegionOfInterestMeta are classified
  * (roi-source=roi-meta). Borrowed: the caller keeps @classes alive.
@@ -29,6 +31,7 @@ struct _GstMnv3RoiFilter
 {
   const GQuark *classes;
   guint min_size;
+  guint max_rois;               /* regions classified per frame, 0: no limit */
 };
 
 gboolean gst_mnv3_roi_filter_accepts (const GstMnv3RoiFilter * filter,
@@ -52,12 +55,16 @@ struct _GstMnv3Job
   gsize input_len;              /* floats in one input tensor */
 
   guint n_rois;
+  guint skipped_limit;          /* accepted ROIs beyond the filter's max_rois */
+  guint skipped_outside;        /* ROIs entirely outside the frame */
   guint alloc_rois;
   guint alloc_inputs;           /* regions @inputs has room for */
   gfloat *inputs;               /* alloc_inputs x input_len (async only) */
   gfloat *probs;                /* alloc_rois x num_classes */
   GstVideoRectangle *boxes;     /* the regions asked for */
   GstVideoRectangle *used;      /* the regions the model saw */
+  gboolean *nonfinite;          /* alloc_rois: the model gave NaN or inf */
+  guint n_nonfinite;            /* regions with nonfinite set, last run */
   gboolean full_frame;          /* one region, the frame: smoothing applies */
   guint64 frame;                /* frame counter of the source frame */
   GstClockTime pts;             /* and its PTS */

@@ -39,45 +39,97 @@ put_pixel (guint8 * p, guint8 level, guint8 alpha)
 }
 
 /* Draws the printable-ASCII string s at (x, y), each font pixel an
- * s x s block, clipped to the w x h image. */
+ * s x s block, clipped to the w x h image: the cost is that of the pixels
+ * drawn, whatever the string's length or the scale. */
 static void
 draw_text (guint8 * img, gint stride, gint w, gint h, gint x, gint y,
     gint scale, const gchar * s)
 {
-  for (; *s; s++, x += GST_MNV3_FONT_WIDTH * scale) {
+  for (; *s && x < w; s++, x += GST_MNV3_FONT_WIDTH * scale) {
     guchar c = (guchar) * s;
     if (c < GST_MNV3_FONT_FIRST || c > GST_MNV3_FONT_LAST)
       c = '?';
     const guchar *glyph = gst_mnv3_font[c - GST_MNV3_FONT_FIRST];
     for (gint gy = 0; gy < GST_MNV3_FONT_HEIGHT; gy++) {
       guchar bits = glyph[gy];
-      if (!bits)
+      gint py0 = MAX (y + gy * scale, 0);
+      gint py1 = MIN (y + (gy + 1) * scale, h);
+      if (!bits || py1 <= py0)
         continue;
       for (gint gx = 0; gx < GST_MNV3_FONT_WIDTH; gx++) {
-        if (!(bits & (0x80 >> gx)))
+        gint px0 = MAX (x + gx * scale, 0);
+        gint px1 = MIN (x + (gx + 1) * scale, w);
+        if (!(bits & (0x80 >> gx)) || px1 <= px0)
           continue;
-        for (gint dy = 0; dy < scale; dy++) {
-          gint py = y + gy * scale + dy;
-          if (py < 0 || py >= h)
-            continue;
-          for (gint dx = 0; dx < scale; dx++) {
-            gint px = x + gx * scale + dx;
-            if (px < 0 || px >= w)
-              continue;
+        for (gint py = py0; py < py1; py++)
+          for (gint px = px0; px < px1; px++)
             put_pixel (img + (gsize) py * stride + px * 4, TEXT_LEVEL, 255);
-          }
-        }
       }
     }
   }
 }
 
-/* text height about frame_height / 24, at least 8 px: integer font scale */
+/* characters a line of the smallest frame width per font scale holds */
+#define LINE_CHARS 24
+
+/* Integer font scale: text about frame_height / 24 tall, but no wider than
+ * LINE_CHARS characters per frame width (narrow and small frames get a
+ * smaller font), at least one font pixel per pixel. */
 static gint
-overlay_scale (gint frame_height)
+overlay_scale (gint frame_width, gint frame_height)
 {
-  return MAX (1, (MAX (8, frame_height / 24) + GST_MNV3_FONT_HEIGHT / 2) /
-      GST_MNV3_FONT_HEIGHT);
+  gint by_height = (MAX (8, frame_height / 24) + GST_MNV3_FONT_HEIGHT / 2) /
+      GST_MNV3_FONT_HEIGHT;
+  gint by_width = frame_width / (LINE_CHARS * GST_MNV3_FONT_WIDTH);
+
+  return MAX (1, MIN (by_height, by_width));
+}
+
+/**
+ * gst_mnv3_overlay_format_line:
+ * @out: room for @cap + 1 bytes (and at least 8)
+ * @cap: characters the line may have
+ * @label: (nullable): the label (%NULL: "?")
+ * @score: its score, 0..1
+ *
+ * Formats one overlay line, "label 87.5%": the label's first synonym
+ * ("tabby, tabby cat" -> "tabby"), cut (ending in "~") so that the line
+ * fits @cap characters; the score is never cut (a @cap too small for it
+ * gives the score alone). Reads at most @cap bytes of @label, so the cost
+ * does not depend on the label's length.
+ *
+ * Returns: the line's length.
+ */
+gint
+gst_mnv3_overlay_format_line (gchar * out, gint cap, const gchar * label,
+    gfloat score)
+{
+  gint pm = gst_mnv3_overlay_score_permille (score);
+  gchar num[16];
+  gint nl = g_snprintf (num, sizeof (num), "%d.%d%%", pm / 10, pm % 10);
+  gint room = cap - nl - 1, len = 0;
+
+  if (label == NULL)
+    label = "?";
+  if (room <= 0) {
+    memcpy (out, num, nl + 1);
+    return nl;
+  }
+  /* up to the first comma, at most room + 1 bytes read */
+  while (len <= room && label[len] != '\0' && label[len] != ',')
+    len++;
+  while (len > 0 && label[len - 1] == ' ')
+    len--;
+  if (len > room) {
+    len = room;
+    out[len - 1] = '~';
+    memcpy (out, label, len - 1);
+  } else {
+    memcpy (out, label, len);
+  }
+  out[len] = ' ';
+  memcpy (out + len + 1, num, nl + 1);
+  return len + 1 + nl;
 }
 
 /**
@@ -116,28 +168,31 @@ gst_mnv3_overlay_render (const gchar * const *labels, const gfloat * scores,
   GstBuffer *buf;
   GstMapInfo map;
   gchar **lines;
-  gint scale, pad, line_h, max_chars = 0;
+  gint scale, pad, line_h, max_chars = 0, cap;
   gint x0, y0, w, h;
 
   if (n == 0 || frame_width <= 0 || frame_height <= 0)
     return NULL;
   g_return_val_if_fail (labels != NULL && scores != NULL, NULL);
 
-  scale = overlay_scale (frame_height);
+  scale = overlay_scale (frame_width, frame_height);
   pad = 3 * scale;
   line_h = (GST_MNV3_FONT_HEIGHT + 2) * scale;
 
-  lines = g_new0 (gchar *, n + 1);
-  for (guint i = 0; i < n; i++) {
-    const gchar *label = labels[i] ? labels[i] : "?";
-    gint pm = gst_mnv3_overlay_score_permille (scores[i]);
-
-    lines[i] = g_strdup_printf ("%s %d.%d%%", label, pm / 10, pm % 10);
-    max_chars = MAX (max_chars, (gint) strlen (lines[i]));
-  }
-
   x0 = box ? CLAMP (box->x, 0, frame_width - 1) : 0;
   y0 = box ? CLAMP (box->y, 0, frame_height - 1) : 0;
+  /* only the lines and characters that can be seen */
+  n = MIN (n, (guint) ((frame_height - y0) / line_h + 1));
+  cap = MAX (1, (frame_width - x0 - 2 * pad) / (GST_MNV3_FONT_WIDTH * scale));
+
+  lines = g_new0 (gchar *, n + 1);
+  for (guint i = 0; i < n; i++) {
+    lines[i] = g_malloc (MAX (cap, 16) + 1);
+    max_chars =
+        MAX (max_chars, gst_mnv3_overlay_format_line (lines[i], MAX (cap, 16),
+            labels[i], scores[i]));
+  }
+
   w = max_chars * GST_MNV3_FONT_WIDTH * scale + 2 * pad;
   h = line_h * (gint) n - 2 * scale + 2 * pad;
   /* clip to the frame */
@@ -335,11 +390,11 @@ gst_mnv3_overlay_canvas_new (const GstVideoInfo * info)
   c->format = GST_VIDEO_INFO_FORMAT (info);
   c->width = GST_VIDEO_INFO_WIDTH (info);
   c->height = GST_VIDEO_INFO_HEIGHT (info);
-  c->scale = overlay_scale (c->height);
+  c->scale = overlay_scale (c->width, c->height);
   c->pad = 3 * c->scale;
   c->line_h = (GST_MNV3_FONT_HEIGHT + 2) * c->scale;
-  /* cap characters already make the box as wide as the frame */
-  c->cap = c->width / (GST_MNV3_FONT_WIDTH * c->scale) + 1;
+  /* characters that fit in the frame's width (the score at least) */
+  c->cap = MAX (16, (c->width - 2 * c->pad) / (GST_MNV3_FONT_WIDTH * c->scale));
   c->next = g_malloc (c->cap + 1);
   for (gint k = 0; k < 3; k++) {
     CanvasComp *cc = &c->comp[k];
@@ -543,6 +598,8 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
   g_return_val_if_fail (c != NULL, 0);
   g_return_val_if_fail (n == 0 || (labels != NULL && scores != NULL), 0);
 
+  /* only the lines that can be seen */
+  n = MIN (n, (guint) (c->height / c->line_h + 1));
   if (n > c->lines_alloc) {
     c->lines_alloc = MAX (n, 2 * c->lines_alloc);
     c->lines = g_realloc (c->lines, c->lines_alloc * ls);
@@ -550,9 +607,8 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
 
   /* the new lines' width first: it decides whether the box keeps its size */
   for (guint i = 0; i < n; i++) {
-    gint pm = gst_mnv3_overlay_score_permille (scores[i]);
-    gint len = g_snprintf (c->next, ls, "%s %d.%d%%",
-        labels[i] ? labels[i] : "?", pm / 10, pm % 10);
+    gint len =
+        gst_mnv3_overlay_format_line (c->next, c->cap, labels[i], scores[i]);
 
     max_chars = MAX (max_chars, MIN (len, c->cap));
   }
@@ -585,10 +641,8 @@ gst_mnv3_overlay_canvas_set (GstMnv3OverlayCanvas * c,
 
   for (guint i = 0; i < n; i++) {
     gchar *line = c->lines + i * ls;
-    gint pm = gst_mnv3_overlay_score_permille (scores[i]);
 
-    g_snprintf (c->next, ls, "%s %d.%d%%", labels[i] ? labels[i] : "?",
-        pm / 10, pm % 10);
+    gst_mnv3_overlay_format_line (c->next, c->cap, labels[i], scores[i]);
     if (!relayout && strcmp (line, c->next) == 0)
       continue;
     canvas_draw_line (c, i, relayout ? NULL : line, c->next);
@@ -904,12 +958,66 @@ gst_mnv3_overlay_policy_draw (GstMnv3OverlayPolicy * p,
     gst_mnv3_overlay_policy_apply (p, p->comp, frame, srcpad);
 }
 
+/* Adds a solid w x h rectangle in the text colour at (x, y), clipped to
+ * the frame, to *comp (made when %NULL). */
+static void
+overlay_add_solid (GstVideoOverlayComposition ** comp, gint x, gint y,
+    gint w, gint h, gint frame_width, gint frame_height)
+{
+  GstVideoOverlayRectangle *rect;
+  GstBuffer *buf;
+  GstMapInfo map;
+  gint x1 = MIN (x + w, frame_width), y1 = MIN (y + h, frame_height);
+
+  x = MAX (x, 0);
+  y = MAX (y, 0);
+  if (x1 <= x || y1 <= y)
+    return;
+  w = x1 - x;
+  h = y1 - y;
+  buf = gst_buffer_new_allocate (NULL, (gsize) w * h * 4, NULL);
+  gst_buffer_add_video_meta (buf, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, w, h);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < (gsize) w * h; i++)
+    put_pixel (map.data + i * 4, TEXT_LEVEL, 255);
+  gst_buffer_unmap (buf, &map);
+  rect = gst_video_overlay_rectangle_new_raw (buf, x, y, w, h,
+      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+  gst_buffer_unref (buf);
+  if (*comp == NULL)
+    *comp = gst_video_overlay_composition_new (rect);
+  else
+    gst_video_overlay_composition_add_rectangle (*comp, rect);
+  gst_video_overlay_rectangle_unref (rect);
+}
+
+/* The outline of @box, @t pixels thick, inside the box. */
+static void
+overlay_add_outline (GstVideoOverlayComposition ** comp,
+    const GstVideoRectangle * box, gint t, gint frame_width, gint frame_height)
+{
+  gint w = box->w, h = box->h;
+
+  if (w <= 0 || h <= 0)
+    return;
+  t = MIN (t, MIN ((w + 1) / 2, (h + 1) / 2));
+  overlay_add_solid (comp, box->x, box->y, w, t, frame_width, frame_height);
+  overlay_add_solid (comp, box->x, box->y + h - t, w, t, frame_width,
+      frame_height);
+  overlay_add_solid (comp, box->x, box->y + t, t, h - 2 * t, frame_width,
+      frame_height);
+  overlay_add_solid (comp, box->x + w - t, box->y + t, t, h - 2 * t,
+      frame_width, frame_height);
+}
+
 /**
  * gst_mnv3_overlay_policy_draw_regions:
  * @views: @n region results, roi = the box to label
  *
- * Regions: the top-1 label of each region at its box's top-left corner.
- * Boxes move from frame to frame, so this is rendered every frame.
+ * Regions: the outline of each region's box and its top-1 label at the
+ * box's top-left corner. Boxes move from frame to frame, so this is
+ * rendered every frame.
  */
 void
 gst_mnv3_overlay_policy_draw_regions (GstMnv3OverlayPolicy * p,
@@ -927,6 +1035,8 @@ gst_mnv3_overlay_policy_draw_regions (GstMnv3OverlayPolicy * p,
     gfloat score;
     GstVideoOverlayComposition *one;
 
+    overlay_add_outline (&comp, &v->roi, MAX (1, overlay_scale (width,
+                height)), width, height);
     if (v->n == 0)
       continue;
     label = v->class_labels[v->class_ids[0]];

@@ -16,6 +16,9 @@
 G_BEGIN_DECLS
 
 gint                        gst_mnv3_overlay_score_permille (gfloat score);
+gint                        gst_mnv3_overlay_format_line (gchar * out, gint cap,
+                                                          const gchar * label,
+                                                          gfloat score);
 
 GstVideoOverlayComposition *gst_mnv3_overlay_render (const gchar * const *labels,
                                                      const gfloat * scores,

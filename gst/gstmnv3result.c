@@ -225,6 +225,15 @@ gst_mnv3_result_take (GstMnv3Result * r, const GstMnv3Job * job,
   for (i = 0; i < job->n_rois; i++) {
     const gfloat *probs = job->probs + (gsize) i * r->num_classes;
 
+    if (G_UNLIKELY (job->nonfinite != NULL && job->nonfinite[i])) {
+      /* NaN or inf from the model: no labels, as under the threshold; the
+       * smoothing state and the held label are left alone */
+      r->n[i] = 0;
+      r->top[i] = -1;
+      r->boxes[i] = job->boxes[i];
+      r->used[i] = job->used[i];
+      continue;
+    }
     if (job->full_frame && p->ema)
       probs = gst_mnv3_result_smooth (r, probs, job->pts, p);
     gst_mnv3_result_select (r, i, probs, p->top_k, p->threshold,

@@ -25,6 +25,13 @@
  *   roi-id        gint                        id of the GstVideoRegionOfInterestMeta
  *                                             holding the same classification
  *
+ * A result whose model output was not finite (NaN or infinity: broken
+ * weights) is reported as empty, as one under the threshold (no labels,
+ * top-label "", top-class-id -1); the element posts one GST_MESSAGE_WARNING.
+ * With roi-source=roi-meta, ROIs beyond the element's max-rois and ROIs
+ * entirely outside the frame get no result (counted in its rois-skipped and
+ * rois-outside properties).
+ *
  * Example:
  * |[<!-- language="C" -->
  *   GstCustomMeta *meta = gst_mnv3_classification_get (buffer);

@@ -160,6 +160,48 @@ test_gather (void)
   gst_buffer_unref (buf);
 }
 
+/* issue 16.4 and 16.14: a frame with 10,000 ROIs classifies at most
+ * max_rois of them with memory independent of the box count; boxes entirely
+ * outside the frame are skipped and counted, boxes partly outside kept */
+static void
+test_gather_bounds (void)
+{
+  GstBuffer *buf = gst_buffer_new ();
+  GstMnv3RoiFilter filter = { NULL, 0, 16 };
+  GstMnv3Job job;
+  guint i;
+
+  gst_mnv3_job_init (&job, 10, 300);
+  /* outside: right of, below, far away; partly outside: kept */
+  gst_buffer_add_video_region_of_interest_meta (buf, "x", 640, 0, 10, 10);
+  gst_buffer_add_video_region_of_interest_meta (buf, "x", 0, 480, 10, 10);
+  gst_buffer_add_video_region_of_interest_meta (buf, "x", G_MAXUINT - 5,
+      G_MAXUINT - 5, 4, 4);
+  gst_buffer_add_video_region_of_interest_meta (buf, "x", 630, 470, 100, 100);
+  for (i = 0; i < 10000; i++)
+    gst_buffer_add_video_region_of_interest_meta (buf, "x", i % 600, i % 400,
+        20, 20);
+  gst_mnv3_job_gather (&job, buf, 640, 480, &filter, TRUE);
+  g_assert_cmpuint (job.n_rois, ==, 16);
+  g_assert_cmpuint (job.skipped_outside, ==, 3);
+  g_assert_cmpuint (job.skipped_limit, ==, 10001 - 16);
+  g_assert_cmpint (job.boxes[0].x, ==, 630);    /* the partly outside one */
+  g_assert_cmpint (job.boxes[1].x, ==, 0);
+  g_assert_cmpuint (job.alloc_inputs, <=, 32);
+  g_assert_cmpuint (job.alloc_rois, <=, 32);
+
+  /* the counts are per gather; 0: no limit */
+  filter.max_rois = 0;
+  gst_mnv3_job_gather (&job, buf, 640, 480, &filter, FALSE);
+  g_assert_cmpuint (job.n_rois, ==, 10001);
+  g_assert_cmpuint (job.skipped_limit, ==, 0);
+  g_assert_cmpuint (job.skipped_outside, ==, 3);
+  gst_mnv3_job_gather (&job, buf, 640, 480, NULL, FALSE);
+  g_assert_cmpuint (job.skipped_outside, ==, 0);
+  gst_mnv3_job_clear (&job);
+  gst_buffer_unref (buf);
+}
+
 static void
 check_probs (const GstMnv3Job * job, guint i, const gfloat * want, guint c)
 {
@@ -254,6 +296,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/job/filter", test_filter);
   g_test_add_func ("/job/gather", test_gather);
+  g_test_add_func ("/job/gather-bounds", test_gather_bounds);
   g_test_add_data_func ("/job/run/center-crop",
       GINT_TO_POINTER (GST_MNV3_CROP_CENTER), test_run);
   g_test_add_data_func ("/job/run/stretch",

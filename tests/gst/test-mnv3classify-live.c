@@ -16,6 +16,8 @@
 
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 #include <gst/gst.h>
 #include <gst/check/gstcheck.h>
@@ -519,7 +521,7 @@ GST_START_TEST (test_two_rois_two_classes)
   GstCustomMeta *cm, *ca, *cb;
   const GstStructure *p;
   gpointer state = NULL;
-  guint a, b, i, n_custom = 0, n_rects;
+  guint a, b, i, n_custom = 0, n_rects, n_labels;
   gint id_a, id_b, label_id;
 
   find_two_classes (&a, &b, &id_a, &id_b);
@@ -610,11 +612,13 @@ GST_START_TEST (test_two_rois_two_classes)
   }
   fail_unless_equals_int (n_custom, 2);
 
-  /* each label drawn at its box's corner */
+  /* each label drawn at its box's corner, each box outlined (four thin
+   * sides inside the box) */
   ometa = gst_buffer_get_video_overlay_composition_meta (out);
   fail_unless (ometa != NULL);
   n_rects = gst_video_overlay_composition_n_rectangles (ometa->overlay);
-  fail_unless_equals_int (n_rects, 2);
+  fail_unless_equals_int (n_rects, 2 + 2 * 4);
+  n_labels = 0;
   for (i = 0; i < n_rects; i++) {
     gint x, y;
     guint w, hh;
@@ -622,8 +626,15 @@ GST_START_TEST (test_two_rois_two_classes)
     gst_video_overlay_rectangle_get_render_rectangle
         (gst_video_overlay_composition_get_rectangle (ometa->overlay, i), &x,
         &y, &w, &hh);
-    fail_unless (y == 0 && (x == 0 || x == TILE), "label at %d,%d", x, y);
+    if (w > 8 && hh > 8) {
+      fail_unless (y == 0 && (x == 0 || x == TILE), "label at %d,%d", x, y);
+      n_labels++;
+    } else {
+      fail_unless (x >= 0 && x + w <= 2 * TILE && y >= 0 && y + hh <= TILE,
+          "outline side at %d,%d %ux%u", x, y, w, hh);
+    }
   }
+  fail_unless_equals_int (n_labels, 2);
   g_print ("two ROIs: classes %d and %d, each equal to the tile alone\n", id_a,
       id_b);
 
@@ -631,6 +642,173 @@ GST_START_TEST (test_two_rois_two_classes)
   gst_buffer_unref (ref_a);
   gst_buffer_unref (ref_b);
   gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* issue 16.4 and 16.14: at most max-rois (default 16) boxes of a frame are
+ * classified, the rest counted in rois-skipped; boxes entirely outside the
+ * frame are not classified and counted in rois-outside; both modes */
+GST_START_TEST (test_roi_bounds)
+{
+  guint mode;
+
+  for (mode = 0; mode < 2; mode++) {
+    GstHarness *h;
+    GstBuffer *in, *out;
+    GstCustomMeta *cm;
+    gpointer state = NULL;
+    guint64 skipped = 0, outside = 0;
+    guint i, max_rois = 0, n_custom = 0;
+
+    h = harness_new (mode ? "mode=async overlay=false roi-source=roi-meta" :
+        "mode=sync overlay=false roi-source=roi-meta", NULL);
+    g_object_get (h->element, "max-rois", &max_rois, NULL);
+    fail_unless_equals_int (max_rois, 16);
+    gst_harness_set_src_caps_str (h, tile_caps ());
+    in = make_tile (1, 0);
+    gst_buffer_add_video_region_of_interest_meta (in, "o", TILE, 0, 10, 10);
+    gst_buffer_add_video_region_of_interest_meta (in, "o", 0, TILE + 5, 10, 10);
+    /* distinct 2x2 boxes: none overlaps another */
+    for (i = 0; i < 1000; i++)
+      gst_buffer_add_video_region_of_interest_meta (in, "o", i % 50 * 2,
+          i / 50 * 2, 2, 2);
+    out = gst_harness_push_and_pull (h, in);
+    g_object_get (h->element, "rois-skipped", &skipped, "rois-outside",
+        &outside, NULL);
+    fail_unless_equals_uint64 (skipped, 1000 - 16);
+    fail_unless_equals_uint64 (outside, 2);
+    if (mode == 0) {
+      /* sync: this frame's result, one meta per classified box */
+      while ((cm = gst_mnv3_classification_iterate (out, &state)))
+        n_custom++;
+      fail_unless_equals_int (n_custom, 16);
+    }
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* issue 12: overlay-top-k draws fewer lines than top-k keeps */
+GST_START_TEST (test_overlay_top_k)
+{
+  guint k, heights[2];
+
+  for (k = 0; k < 2; k++) {
+    GstHarness *h;
+    GstBuffer *out;
+    GstVideoOverlayCompositionMeta *ometa;
+    GstCustomMeta *cm;
+    gint x, y;
+    guint w;
+
+    h = harness_new (k ? "mode=sync top-k=5 overlay-top-k=1" :
+        "mode=sync top-k=5", NULL);
+    gst_harness_add_propose_allocation_meta (h,
+        GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+    gst_harness_set_src_caps_str (h, tile_caps ());
+    out = gst_harness_push_and_pull (h, make_tile (9, 0));
+    cm = gst_mnv3_classification_get (out);
+    fail_unless_equals_int (gst_mnv3_classification_get_n_results (cm), 5);
+    ometa = gst_buffer_get_video_overlay_composition_meta (out);
+    fail_unless (ometa != NULL);
+    fail_unless_equals_int (gst_video_overlay_composition_n_rectangles
+        (ometa->overlay), 1);
+    gst_video_overlay_rectangle_get_render_rectangle
+        (gst_video_overlay_composition_get_rectangle (ometa->overlay, 0), &x,
+        &y, &w, &heights[k]);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  /* 100x100: font scale 1, lines 18 px apart, 3 px of padding */
+  fail_unless_equals_int (heights[0], 5 * 18 - 2 + 6);
+  fail_unless_equals_int (heights[1], 18 - 2 + 6);
+}
+
+GST_END_TEST;
+
+/* issue 16.11: a model whose output overflows (every convolution and
+ * linear weight 1e30: finite, loads, but the forward pass overflows to inf
+ * and NaN) gives results without labels and one WARNING on the bus, not
+ * NaN scores */
+GST_START_TEST (test_nonfinite_output)
+{
+  gchar *src = mnv3_test_fixture_path (FIXTURE_MODEL), *path, *desc;
+  gchar *data;
+  gsize len, i;
+  guint64 hlen;
+  gint fd;
+  GstHarness *h;
+  GstBus *bus;
+  GstMessage *msg;
+  GstBuffer *out;
+  GstCustomMeta *cm;
+  guint n_warnings = 0, k;
+  gchar *label = (gchar *) "unset";
+  const gfloat big = 1e30f;
+  JsonParser *parser;
+  JsonObject *root;
+  GList *members, *l;
+  guint n_big = 0;
+
+  fail_unless (g_file_get_contents (src, &data, &len, NULL));
+  memcpy (&hlen, data, 8);
+  hlen = GUINT64_FROM_LE (hlen);
+  fail_unless (8 + hlen <= len);
+  parser = json_parser_new ();
+  fail_unless (json_parser_load_from_data (parser, data + 8, hlen, NULL));
+  root = json_node_get_object (json_parser_get_root (parser));
+  members = json_object_get_members (root);
+  for (l = members; l; l = l->next) {
+    JsonObject *t;
+    JsonArray *off;
+
+    if (g_str_equal (l->data, "__metadata__"))
+      continue;
+    t = json_object_get_object_member (root, l->data);
+    if (json_array_get_length (json_object_get_array_member (t, "shape")) < 2)
+      continue;                 /* batch norm and biases: as they are */
+    off = json_object_get_array_member (t, "data_offsets");
+    for (i = json_array_get_int_element (off, 0);
+        i < (gsize) json_array_get_int_element (off, 1); i += 4)
+      memcpy (data + 8 + hlen + i, &big, 4);
+    n_big++;
+  }
+  g_list_free (members);
+  g_object_unref (parser);
+  fail_unless (n_big > 10);
+  fd = g_file_open_tmp ("mnv3-overflow-XXXXXX.safetensors", &path, NULL);
+  fail_unless (fd >= 0);
+  close (fd);
+  fail_unless (g_file_set_contents (path, data, len, NULL));
+
+  desc = g_strdup_printf ("mnv3classify model-file=\"%s\" mode=sync "
+      "overlay=false message=every-result", path);
+  h = mnv3_test_harness_new (desc, &bus);
+  gst_harness_set_src_caps_str (h, tile_caps ());
+  for (k = 0; k < 3; k++) {
+    out = gst_harness_push_and_pull (h, make_tile (k, k * GST_SECOND / 30));
+    cm = gst_mnv3_classification_get (out);
+    fail_unless (cm != NULL);
+    fail_unless_equals_int (gst_mnv3_classification_get_n_results (cm), 0);
+    gst_buffer_unref (out);
+  }
+  g_object_get (h->element, "current-label", &label, NULL);
+  fail_unless (label == NULL);
+  while ((msg = gst_bus_pop (bus))) {
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      n_warnings++;
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (n_warnings, 1);
+  mnv3_test_harness_teardown_bus (h, bus);
+  g_unlink (path);
+  g_free (path);
+  g_free (desc);
+  g_free (data);
+  g_free (src);
 }
 
 GST_END_TEST;
@@ -815,6 +993,9 @@ mnv3classify_live_suite (void)
   tcase_add_test (tc, test_latency_query);
   tcase_add_test (tc, test_smoothing_flip_flop);
   tcase_add_test (tc, test_two_rois_two_classes);
+  tcase_add_test (tc, test_roi_bounds);
+  tcase_add_test (tc, test_overlay_top_k);
+  tcase_add_test (tc, test_nonfinite_output);
   tcase_add_test (tc, test_async_flush_caps_eos);
   tcase_add_test (tc, test_auto_mode);
   tcase_add_test (tc, test_state_stress);

@@ -9,6 +9,8 @@
  * whose block touches it) and does change some.
  */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -88,6 +90,103 @@ test_geometry (void)
     if ((gint) h < fh / 24 || (gint) h < 12 || (gint) h > fh / 5)
       FAIL ("%dx%d: line box height %u not readable", fw, fh, h);
     gst_video_overlay_composition_unref (comp);
+  }
+}
+
+/* issue 12: the first synonym, the label cut and never the score */
+static void
+test_format_line (void)
+{
+  gchar out[64], longlabel[200];
+  gint n;
+
+  n = gst_mnv3_overlay_format_line (out, 40, "tabby, tabby cat", 0.5744f);
+  if (strcmp (out, "tabby 57.4%") != 0 || n != 11)
+    FAIL ("first synonym: '%s' (%d)", out, n);
+  gst_mnv3_overlay_format_line (out, 40, "Egyptian cat", 1.0f);
+  if (strcmp (out, "Egyptian cat 100.0%") != 0)
+    FAIL ("plain label: '%s'", out);
+  gst_mnv3_overlay_format_line (out, 40, NULL, 0.0f);
+  if (strcmp (out, "? 0.0%") != 0)
+    FAIL ("no label: '%s'", out);
+  memset (longlabel, 'a', sizeof (longlabel) - 1);
+  longlabel[sizeof (longlabel) - 1] = '\0';
+  n = gst_mnv3_overlay_format_line (out, 16, longlabel, 0.574f);
+  if (strcmp (out, "aaaaaaaaa~ 57.4%") != 0 || n != 16)
+    FAIL ("cut label: '%s' (%d)", out, n);
+  n = gst_mnv3_overlay_format_line (out, 5, longlabel, 0.574f);
+  if (strcmp (out, "57.4%") != 0 || n != 5)
+    FAIL ("no room for the label: '%s' (%d)", out, n);
+}
+
+/* issue 16.9: the overlay's cost follows what is visible, not the label's
+ * length or the frame's height */
+static void
+test_bounded (void)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  guint8 *mem;
+  const gchar *label[3];
+  gfloat sc[3] = { 0.5f, 0.25f, 0.125f };
+  GstVideoOverlayComposition *comp;
+  GstMnv3OverlayCanvas *canvas;
+  GstVideoInfo info;
+  gint x, y;
+  guint w, h;
+
+  /* a label that never ends: its bytes run into a page that faults when
+   * read, so only a bounded read of it passes */
+  mem = mmap (NULL, 2 * page, PROT_READ | PROT_WRITE,
+      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  g_assert_true (mem != MAP_FAILED);
+  g_assert_cmpint (mprotect (mem + page, page, PROT_NONE), ==, 0);
+  memset (mem, 'x', page);
+  label[0] = label[1] = label[2] = (const gchar *) mem + page - 300;
+  comp = gst_mnv3_overlay_render (label, sc, 3, 640, 480, NULL);
+  if (!get_rect (comp, &x, &y, &w, &h) || w > 640)
+    FAIL ("endless label: no rectangle or wider than the frame");
+  g_clear_pointer (&comp, gst_video_overlay_composition_unref);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 640, 480);
+  canvas = gst_mnv3_overlay_canvas_new (&info);
+  g_assert_nonnull (canvas);
+  if (gst_mnv3_overlay_canvas_set (canvas, label, sc, 3) != 3)
+    FAIL ("endless label: canvas lines");
+  gst_mnv3_overlay_canvas_free (canvas);
+  munmap (mem, 2 * page);
+
+  /* a 1 x 4,000,000 frame: the font follows the width (scale 1), the box
+   * holds the lines, not the frame's height */
+  comp = gst_mnv3_overlay_render (labels, scores, 3, 1, 4000000, NULL);
+  if (!get_rect (comp, &x, &y, &w, &h) || w != 1 || h > 3 * 18 + 6)
+    FAIL ("1x4000000: rectangle %ux%u", w, h);
+  g_clear_pointer (&comp, gst_video_overlay_composition_unref);
+
+  /* small (narrow) frames get a smaller font: 320x1080 draws at scale 1,
+   * 1920x1080 at 3 (text about a 24th of the height) */
+  comp = gst_mnv3_overlay_render (labels, scores, 1, 320, 1080, NULL);
+  if (!get_rect (comp, &x, &y, &w, &h) || h != 16 + 6)
+    FAIL ("320x1080: one line %u px high, want 22", h);
+  g_clear_pointer (&comp, gst_video_overlay_composition_unref);
+  comp = gst_mnv3_overlay_render (labels, scores, 1, 1920, 1080, NULL);
+  if (!get_rect (comp, &x, &y, &w, &h) || h != 3 * (16 + 6))
+    FAIL ("1920x1080: one line %u px high, want 66", h);
+  g_clear_pointer (&comp, gst_video_overlay_composition_unref);
+
+  /* only the lines that fit are drawn: 1000 results on a 64 px high frame */
+  {
+    const gchar **many = g_new (const gchar *, 1000);
+    gfloat *msc = g_new (gfloat, 1000);
+
+    for (guint i = 0; i < 1000; i++) {
+      many[i] = "cat";
+      msc[i] = 0.001f;
+    }
+    comp = gst_mnv3_overlay_render (many, msc, 1000, 320, 64, NULL);
+    if (!get_rect (comp, &x, &y, &w, &h) || h > 64)
+      FAIL ("1000 lines on 320x64: %u px high", h);
+    g_clear_pointer (&comp, gst_video_overlay_composition_unref);
+    g_free (many);
+    g_free (msc);
   }
 }
 
@@ -472,7 +571,8 @@ test_policy (void)
   gst_buffer_unref (b1);
   gst_buffer_unref (b2);
 
-  /* regions: one rectangle per region with a result */
+  /* regions: one label rectangle per region with a result, and the four
+   * sides of each region's outline (issue 12) */
   regions[0] = v;
   regions[1] = v;
   regions[1].n = 0;
@@ -481,9 +581,25 @@ test_policy (void)
   regions[2].roi.w = 80;
   c1 = policy_draw (p, &info, regions, 3, src, &b1, &changed);
   if (c1 == NULL || changed || gst_video_overlay_composition_n_rectangles (c1)
-      != 2)
-    FAIL ("policy, regions: %u rectangles",
+      != 2 + 3 * 4)
+    FAIL ("policy, regions: %u rectangles, want 2 labels + 3 outlines",
         c1 ? gst_video_overlay_composition_n_rectangles (c1) : 0);
+  if (c1 != NULL) {
+    gboolean top_side = FALSE;
+
+    for (guint i = 0; i < gst_video_overlay_composition_n_rectangles (c1); i++) {
+      gint rx, ry;
+      guint rw, rh;
+
+      gst_video_overlay_rectangle_get_render_rectangle
+          (gst_video_overlay_composition_get_rectangle (c1, i), &rx, &ry, &rw,
+          &rh);
+      if (rx == 100 && ry == regions[2].roi.y && rw == 80 && rh < 8)
+        top_side = TRUE;
+    }
+    if (!top_side)
+      FAIL ("policy, regions: no outline along the top of region 2");
+  }
   gst_buffer_unref (b1);
 
   /* a reset forgets the drawing, not the downstream answer; GRAY8 blended
@@ -508,6 +624,8 @@ main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
   test_geometry ();
+  test_format_line ();
+  test_bounded ();
   test_blend ();
   test_canvas ();
   test_policy ();
