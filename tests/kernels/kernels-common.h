@@ -2,9 +2,11 @@
  * Copyright (C) 2026 mnv3classify developers
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The variant table (from kernels.inc), random numbers from a fixed seed,
- * buffers that end at a PROT_NONE page, conv1x1 weight panels and output
- * sizes. Header only: test-kernels.c and bench-kernels.c include it.
+ * The variant table (from kernels.inc) and the reference variant of an op,
+ * random numbers from a fixed seed, buffers that end at a PROT_NONE page,
+ * the SIGSEGV/SIGBUS handler that names the running case, conv1x1 weight
+ * panels and output sizes. Header only: test-kernels.c, test-qkernels.c
+ * and bench-kernels.c include it.
  */
 #ifndef __MNV3_KERNELS_COMMON_H__
 #define __MNV3_KERNELS_COMMON_H__
@@ -38,6 +40,33 @@ static const struct variant variants[] = {
 
 static unsigned cpu_features;
 
+/* The op's __ref variant, or NULL. */
+static inline const struct variant *
+find_ref (const char *op)
+{
+  for (size_t i = 0; i < N_VARIANTS; i++)
+    if (strcmp (variants[i].op, op) == 0
+        && strcmp (variants[i].isa, "ref") == 0)
+      return &variants[i];
+  return NULL;
+}
+
+/* What is running, for the SIGSEGV/SIGBUS handler (an access to a guard
+ * page means an over-read or over-write past a buffer end). */
+static char current[400];
+
+static inline void
+on_fault (int sig)
+{
+  static const char msg[] = "FAIL (fault: access past a buffer end?) in ";
+  ssize_t r = write (1, msg, sizeof msg - 1);
+  r = write (1, current, strlen (current));
+  r = write (1, "\n", 1);
+  (void) r;
+  (void) sig;
+  _exit (1);
+}
+
 /* ------------------------------------------------------------------ */
 /* Random numbers: splitmix64, fixed seed. */
 
@@ -66,6 +95,13 @@ rng_range (size_t lo, size_t hi)
   return lo + (size_t) (rng_next () % (hi - lo + 1));
 }
 
+/* uniform signed integer in [lo, hi] */
+static inline int64_t
+rng_int (int64_t lo, int64_t hi)
+{
+  return lo + (int64_t) (rng_next () % (uint64_t) (hi - lo + 1));
+}
+
 static inline void
 fill_uniform (float *x, size_t n, float lo, float hi)
 {
@@ -74,7 +110,7 @@ fill_uniform (float *x, size_t n, float lo, float hi)
 }
 
 /* ------------------------------------------------------------------ */
-/* Guarded buffers: the last float is right before a PROT_NONE page. */
+/* Guarded buffers: the last byte is right before a PROT_NONE page. */
 
 #define MAX_BUFS 32
 
@@ -87,11 +123,11 @@ struct gbuf
 static struct gbuf bufs[MAX_BUFS];
 static int n_bufs;
 
-static inline float *
-galloc (size_t n)
+/* @bytes bytes ending right before a PROT_NONE page (freed by gfree_all). */
+static inline void *
+galloc_bytes (size_t bytes)
 {
   size_t page = (size_t) sysconf (_SC_PAGESIZE);
-  size_t bytes = n * sizeof (float);
   size_t data_pages = (bytes + page - 1) / page;
   size_t len = (data_pages + 1) * page;
 
@@ -112,7 +148,14 @@ galloc (size_t n)
   bufs[n_bufs].map = map;
   bufs[n_bufs].len = len;
   n_bufs++;
-  return (float *) ((char *) map + data_pages * page - bytes);
+  return (char *) map + data_pages * page - bytes;
+}
+
+/* @n floats ending right before a PROT_NONE page. */
+static inline float *
+galloc (size_t n)
+{
+  return (float *) galloc_bytes (n * sizeof (float));
 }
 
 static inline void

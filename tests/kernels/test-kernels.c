@@ -23,9 +23,10 @@
  *
  * Modes: (none) run all cases; --guard check dispatch only (used with
  * MNV3_KERNELS=ref in the environment). The micro benchmark is
- * bench-kernels.c (`meson test --benchmark`); kernels-common.h holds what
- * both use (the variant table, the random numbers, guarded buffers, panel
- * packing, output sizes).
+ * bench-kernels.c (`meson test --benchmark`), the integer kernels' test
+ * test-qkernels.c; kernels-common.h holds what they share (the variant
+ * table, find_ref, the random numbers, guarded buffers, the fault handler,
+ * panel packing, output sizes).
  */
 #include <math.h>
 #include <signal.h>
@@ -42,21 +43,6 @@
 #define ATOL 1e-5f
 #define RTOL 1e-4f
 #define MAX_FAILURES 20
-
-/* What is running, for the SIGSEGV/SIGBUS handler (an access to a guard
- * page means an over-read or over-write past a buffer end). */
-static char current[400];
-
-static void
-on_fault (int sig)
-{
-  static const char msg[] = "FAIL (fault: access past a buffer end?) in ";
-  ssize_t r = write (1, msg, sizeof msg - 1);
-  r = write (1, current, strlen (current));
-  r = write (1, "\n", 1);
-  (void) r;
-  _exit (1);
-}
 
 static void
 set_current (const struct variant *v, const char *shape)
@@ -898,16 +884,6 @@ guard_all (void)
 }
 
 /* ------------------------------------------------------------------ */
-
-static const struct variant *
-find_ref (const char *op)
-{
-  for (size_t i = 0; i < N_VARIANTS; i++)
-    if (strcmp (variants[i].op, op) == 0
-        && strcmp (variants[i].isa, "ref") == 0)
-      return &variants[i];
-  return NULL;
-}
 
 int
 main (int argc, char **argv)

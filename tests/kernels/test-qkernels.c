@@ -7,124 +7,45 @@
  * parameters: the outputs must be equal byte for byte (TensorFlow Lite's
  * integer arithmetic has one right answer). Each output buffer ends right
  * before a PROT_NONE page, so an over-write faults; the bytes around the
- * written ones (row strides) must stay untouched.
+ * written ones (row strides) must stay untouched. The variant table, the
+ * random numbers, the guarded buffers and the fault handler come from
+ * kernels-common.h (shared with test-kernels.c and bench-kernels.c).
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "kernels.h"
+#include "kernels-common.h"
 
-typedef void (*generic_fn) (void);
-
-struct variant
-{
-  const char *op, *isa, *fname;
-  generic_fn fn;
-  unsigned cpu;
-};
-
-static const struct variant variants[] = {
-#define MNV3_KERNEL(op, isa, fn, cpu) { #op, #isa, #fn, (generic_fn) fn, cpu },
-#include "kernels.inc"
-#undef MNV3_KERNEL
-};
-
-#define N_VARIANTS (sizeof (variants) / sizeof (variants[0]))
-
-static uint64_t rng_state = 0x6d6e7638u;
 static int n_failures;
 static size_t n_cases;
-static char current[300];
-
-static uint64_t
-rng (void)
-{
-  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-/* uniform integer in [lo, hi] */
-static int64_t
-rr (int64_t lo, int64_t hi)
-{
-  return lo + (int64_t) (rng () % (uint64_t) (hi - lo + 1));
-}
-
-static void
-on_fault (int sig)
-{
-  static const char msg[] = "FAIL (fault: access past a buffer end?) in ";
-  ssize_t r = write (1, msg, sizeof msg - 1);
-  r = write (1, current, strlen (current));
-  r = write (1, "\n", 1);
-  (void) r;
-  (void) sig;
-  _exit (1);
-}
-
-/* @n bytes ending right before a PROT_NONE page (freed by gfree_all). */
-#define MAX_BUFS 64
-static struct
-{
-  void *map;
-  size_t len;
-} bufs[MAX_BUFS];
-static int n_bufs;
-
-static void *
-galloc (size_t n)
-{
-  size_t page = (size_t) sysconf (_SC_PAGESIZE);
-  size_t len = (n + page - 1) / page * page + page;
-  char *map = mmap (NULL, len, PROT_READ | PROT_WRITE,
-      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (map == MAP_FAILED || n_bufs == MAX_BUFS) {
-    perror ("mmap");
-    exit (2);
-  }
-  mprotect (map + len - page, page, PROT_NONE);
-  bufs[n_bufs].map = map;
-  bufs[n_bufs++].len = len;
-  return map + len - page - n;
-}
-
-static void
-gfree_all (void)
-{
-  for (int i = 0; i < n_bufs; i++)
-    munmap (bufs[i].map, bufs[i].len);
-  n_bufs = 0;
-}
 
 static uint8_t *
 rand_u8 (size_t n)
 {
-  uint8_t *p = galloc (n ? n : 1);
+  uint8_t *p = galloc_bytes (n ? n : 1);
   for (size_t i = 0; i < n; i++)
-    p[i] = (uint8_t) rr (0, 255);
+    p[i] = (uint8_t) rng_int (0, 255);
   return p;
 }
 
 static int16_t *
 rand_w (size_t n, int lim)
 {
-  int16_t *p = galloc ((n ? n : 1) * sizeof (int16_t));
+  int16_t *p = galloc_bytes ((n ? n : 1) * sizeof (int16_t));
   for (size_t i = 0; i < n; i++)
-    p[i] = (int16_t) rr (-lim, lim);
+    p[i] = (int16_t) rng_int (-lim, lim);
   return p;
 }
 
 static int32_t *
 rand_i32 (size_t n, int64_t lo, int64_t hi)
 {
-  int32_t *p = galloc ((n ? n : 1) * sizeof (int32_t));
+  int32_t *p = galloc_bytes ((n ? n : 1) * sizeof (int32_t));
   for (size_t i = 0; i < n; i++)
-    p[i] = (int32_t) rr (lo, hi);
+    p[i] = (int32_t) rng_int (lo, hi);
   return p;
 }
 
@@ -135,9 +56,9 @@ rand_rq (size_t n, int min_shift, int max_shift)
   struct mnv3_requant rq;
   rq.mult = rand_i32 (n, 1ll << 30, (1ll << 31) - 1);
   rq.shift = rand_i32 (n, min_shift, max_shift);
-  rq.out_zp = (int32_t) rr (0, 255);
-  rq.out_min = (int32_t) rr (0, 60);
-  rq.out_max = (int32_t) rr (200, 255);
+  rq.out_zp = (int32_t) rng_int (0, 255);
+  rq.out_min = (int32_t) rng_int (0, 60);
+  rq.out_max = (int32_t) rng_int (200, 255);
   return rq;
 }
 
@@ -159,7 +80,7 @@ compare (const struct variant *v, const uint8_t * got, const uint8_t * want,
 static uint8_t *
 sentinel_copy (size_t n, uint8_t ** other)
 {
-  uint8_t *a = galloc (n), *b = galloc (n);
+  uint8_t *a = galloc_bytes (n), *b = galloc_bytes (n);
   for (size_t i = 0; i < n; i++)
     a[i] = b[i] = (uint8_t) (i * 37 + 11);
   *other = b;
@@ -176,8 +97,8 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
     for (size_t b = 0; b < 10; b++) {
       for (size_t c = 0; c < 10; c++) {
         size_t m = ms[a], k = ks[b], n = ns[c];
-        size_t in_stride = k + (size_t) rr (0, 3);
-        size_t out_stride = n + (size_t) rr (0, 3);
+        size_t in_stride = k + (size_t) rng_int (0, 3);
+        size_t out_stride = n + (size_t) rng_int (0, 3);
         const size_t P = MNV3_QPANEL, kp = (k + 1) / 2;
         const size_t panels = (n + P - 1) / P;
         struct mnv3_qconv1x1_params p = { 0 };
@@ -188,7 +109,7 @@ test_conv1x1 (const struct variant *v, const struct variant *ref)
         p.out_stride = out_stride;
         p.w_stride = n;
         p.w = rand_w (k * n, 255);
-        int16_t *wp = galloc (panels * kp * P * 2 * sizeof (int16_t));
+        int16_t *wp = galloc_bytes (panels * kp * P * 2 * sizeof (int16_t));
         memset (wp, 0, panels * kp * P * 2 * sizeof (int16_t));
         for (size_t kk = 0; kk < k; kk++)
           for (size_t nn = 0; nn < n; nn++)
@@ -218,29 +139,29 @@ test_dwconv (const struct variant *v, const struct variant *ref)
   static const size_t cs[] = { 1, 7, 8, 16, 24, 33, 72 };
   for (int t = 0; t < 300; t++) {
     struct mnv3_qdwconv_params p = { 0 };
-    p.k = rr (0, 1) ? 3 : 5;
-    p.stride = (int) rr (1, 2);
-    p.ih = (size_t) rr (1, 15);
-    p.iw = (size_t) rr (1, 15);
-    p.c = cs[rr (0, 6)];
-    p.pad_top = (int) rr (0, p.k / 2);
-    p.pad_left = (int) rr (0, p.k / 2);
+    p.k = rng_int (0, 1) ? 3 : 5;
+    p.stride = (int) rng_int (1, 2);
+    p.ih = (size_t) rng_int (1, 15);
+    p.iw = (size_t) rng_int (1, 15);
+    p.c = cs[rng_int (0, 6)];
+    p.pad_top = (int) rng_int (0, p.k / 2);
+    p.pad_left = (int) rng_int (0, p.k / 2);
     p.oh = (p.ih + 2 * p.pad_top - p.k) / p.stride + 1;
     p.ow = (p.iw + 2 * p.pad_left - p.k) / p.stride + 1;
     if ((long) p.ih + 2 * p.pad_top < p.k || (long) p.iw + 2 * p.pad_left < p.k)
       continue;
-    p.oy0 = (size_t) rr (0, (int64_t) p.oh - 1);
-    p.oy1 = (size_t) rr ((int64_t) p.oy0 + 1, (int64_t) p.oh);
+    p.oy0 = (size_t) rng_int (0, (int64_t) p.oh - 1);
+    p.oy1 = (size_t) rng_int ((int64_t) p.oy0 + 1, (int64_t) p.oh);
     const size_t taps = (size_t) p.k * p.k;
     p.w = rand_w (taps * p.c, 255);
-    int16_t *wp = galloc ((taps + 1) / 2 * p.c * 2 * sizeof (int16_t));
+    int16_t *wp = galloc_bytes ((taps + 1) / 2 * p.c * 2 * sizeof (int16_t));
     memset (wp, 0, (taps + 1) / 2 * p.c * 2 * sizeof (int16_t));
     for (size_t tt = 0; tt < taps; tt++)
       for (size_t ch = 0; ch < p.c; ch++)
         wp[((tt / 2) * p.c + ch) * 2 + tt % 2] = p.w[tt * p.c + ch];
     p.wp = wp;
     p.bias = rand_i32 (p.c, -100000, 100000);
-    p.in_zp = (int32_t) rr (0, 255);
+    p.in_zp = (int32_t) rng_int (0, 255);
     p.rq = rand_rq (p.c, -16, 1);
     const uint8_t *in = rand_u8 (p.ih * p.iw * p.c);
     size_t on = p.oh * p.ow * p.c;
@@ -261,29 +182,29 @@ test_conv (const struct variant *v, const struct variant *ref)
   for (int t = 0; t < 100; t++) {
     struct mnv3_qconv_params p = { 0 };
     p.k = 3;
-    p.stride = (int) rr (1, 2);
+    p.stride = (int) rng_int (1, 2);
     p.cin = 3;
-    p.cout = (size_t) (8 * rr (1, 4));
-    p.ih = (size_t) rr (2, 17);
-    p.iw = (size_t) rr (2, 17);
-    p.pad_top = (int) rr (0, 1);
-    p.pad_left = (int) rr (0, 1);
+    p.cout = (size_t) (8 * rng_int (1, 4));
+    p.ih = (size_t) rng_int (2, 17);
+    p.iw = (size_t) rng_int (2, 17);
+    p.pad_top = (int) rng_int (0, 1);
+    p.pad_left = (int) rng_int (0, 1);
     p.oh = (p.ih + 2 * p.pad_top - p.k) / p.stride + 1;
     p.ow = (p.iw + 2 * p.pad_left - p.k) / p.stride + 1;
     if ((long) p.ih + 2 * p.pad_top < p.k || (long) p.iw + 2 * p.pad_left < p.k)
       continue;
-    p.oy0 = (size_t) rr (0, (int64_t) p.oh - 1);
+    p.oy0 = (size_t) rng_int (0, (int64_t) p.oh - 1);
     p.oy1 = p.oh;
     const size_t F = 27;
     p.w = rand_w (F * p.cout, 255);
-    int16_t *wp = galloc ((F + 1) / 2 * p.cout * 2 * sizeof (int16_t));
+    int16_t *wp = galloc_bytes ((F + 1) / 2 * p.cout * 2 * sizeof (int16_t));
     memset (wp, 0, (F + 1) / 2 * p.cout * 2 * sizeof (int16_t));
     for (size_t f = 0; f < F; f++)
       for (size_t co = 0; co < p.cout; co++)
         wp[((f / 2) * p.cout + co) * 2 + f % 2] = p.w[f * p.cout + co];
     p.wp = wp;
     p.bias = rand_i32 (p.cout, -100000, 100000);
-    p.in_zp = (int32_t) rr (0, 255);
+    p.in_zp = (int32_t) rng_int (0, 255);
     p.rq = rand_rq (p.cout, -16, 1);
     const uint8_t *in = rand_u8 (p.ih * p.iw * p.cin);
     size_t on = p.oh * p.ow * p.cout;
@@ -302,16 +223,16 @@ test_cmul (const struct variant *v, const struct variant *ref)
 {
   for (int t = 0; t < 200; t++) {
     struct mnv3_qcmul_params p = { 0 };
-    p.m = (size_t) rr (1, 30);
-    p.c = (size_t) (rr (0, 3) ? 8 * rr (1, 12) : rr (1, 40));
+    p.m = (size_t) rng_int (1, 30);
+    p.c = (size_t) (rng_int (0, 3) ? 8 * rng_int (1, 12) : rng_int (1, 40));
     p.gate = rand_u8 (p.c);
-    p.in_zp = (int32_t) rr (0, 255);
-    p.gate_zp = (int32_t) rr (0, 255);
-    p.mult = (int32_t) rr (1ll << 30, (1ll << 31) - 1);
-    p.shift = (int32_t) rr (-16, 0);
-    p.out_zp = (int32_t) rr (0, 255);
-    p.out_min = (int32_t) rr (0, 60);
-    p.out_max = (int32_t) rr (200, 255);
+    p.in_zp = (int32_t) rng_int (0, 255);
+    p.gate_zp = (int32_t) rng_int (0, 255);
+    p.mult = (int32_t) rng_int (1ll << 30, (1ll << 31) - 1);
+    p.shift = (int32_t) rng_int (-16, 0);
+    p.out_zp = (int32_t) rng_int (0, 255);
+    p.out_min = (int32_t) rng_int (0, 60);
+    p.out_max = (int32_t) rng_int (200, 255);
     const uint8_t *in = rand_u8 (p.m * p.c);
     uint8_t *want, *got = sentinel_copy (p.m * p.c, &want);
     snprintf (current, sizeof current, "%s m=%zu c=%zu", v->fname, p.m, p.c);
@@ -327,18 +248,18 @@ test_add (const struct variant *v, const struct variant *ref)
 {
   for (int t = 0; t < 200; t++) {
     struct mnv3_qadd_params p = { 0 };
-    p.n = (size_t) rr (1, 300);
-    p.a_zp = (int32_t) rr (0, 255);
-    p.b_zp = (int32_t) rr (0, 255);
-    p.a_mult = (int32_t) rr (1ll << 30, (1ll << 31) - 1);
-    p.b_mult = (int32_t) rr (1ll << 30, (1ll << 31) - 1);
-    p.a_shift = (int32_t) rr (-3, 0);
-    p.b_shift = (int32_t) rr (-3, 0);
-    p.mult = (int32_t) rr (1ll << 30, (1ll << 31) - 1);
-    p.shift = (int32_t) rr (-24, -16);
-    p.out_zp = (int32_t) rr (0, 255);
-    p.out_min = (int32_t) rr (0, 60);
-    p.out_max = (int32_t) rr (200, 255);
+    p.n = (size_t) rng_int (1, 300);
+    p.a_zp = (int32_t) rng_int (0, 255);
+    p.b_zp = (int32_t) rng_int (0, 255);
+    p.a_mult = (int32_t) rng_int (1ll << 30, (1ll << 31) - 1);
+    p.b_mult = (int32_t) rng_int (1ll << 30, (1ll << 31) - 1);
+    p.a_shift = (int32_t) rng_int (-3, 0);
+    p.b_shift = (int32_t) rng_int (-3, 0);
+    p.mult = (int32_t) rng_int (1ll << 30, (1ll << 31) - 1);
+    p.shift = (int32_t) rng_int (-24, -16);
+    p.out_zp = (int32_t) rng_int (0, 255);
+    p.out_min = (int32_t) rng_int (0, 60);
+    p.out_max = (int32_t) rng_int (200, 255);
     const uint8_t *a = rand_u8 (p.n), *b = rand_u8 (p.n);
     uint8_t *want, *got = sentinel_copy (p.n, &want);
     snprintf (current, sizeof current, "%s n=%zu", v->fname, p.n);
@@ -352,22 +273,20 @@ test_add (const struct variant *v, const struct variant *ref)
 int
 main (void)
 {
-  unsigned cpu = mnv3_cpu_features ();
   int tested = 0;
+  rng_state = 0x6d6e7638u;      /* the fixed seed */
+  cpu_features = mnv3_cpu_features ();
   signal (SIGSEGV, on_fault);
   signal (SIGBUS, on_fault);
   for (size_t i = 0; i < N_VARIANTS; i++) {
     const struct variant *v = &variants[i], *ref = NULL;
     if (strncmp (v->fname, "mnv3_u8_", 8) != 0 || strcmp (v->isa, "ref") == 0)
       continue;
-    if ((v->cpu & cpu) != v->cpu) {
+    if ((v->cpu & cpu_features) != v->cpu) {
       printf ("SKIP %s: CPU lacks the features\n", v->fname);
       continue;
     }
-    for (size_t j = 0; j < N_VARIANTS; j++)
-      if (strcmp (variants[j].op, v->op) == 0
-          && strcmp (variants[j].isa, "ref") == 0)
-        ref = &variants[j];
+    ref = find_ref (v->op);
     int before = n_failures;
     size_t cases = n_cases;
     if (!ref)
