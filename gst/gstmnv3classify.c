@@ -140,6 +140,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_classify_perf_debug);
 #define DEFAULT_PROP_ROI_SOURCE GST_MNV3_ROI_SOURCE_FULL_FRAME
 #define DEFAULT_PROP_OBJECT_CLASS NULL
 #define DEFAULT_PROP_MIN_ROI_SIZE 0
+#define DEFAULT_PROP_ATTRIBUTE_NAME GST_MNV3_DEFAULT_ATTRIBUTE
+#define DEFAULT_PROP_FULL_FRAME_ROI TRUE
 
 #define MAX_THREADS 256
 
@@ -164,6 +166,8 @@ enum
   PROP_ROI_SOURCE,
   PROP_OBJECT_CLASS,
   PROP_MIN_ROI_SIZE,
+  PROP_ATTRIBUTE_NAME,
+  PROP_FULL_FRAME_ROI,
   PROP_CURRENT_LABEL,
   PROP_CURRENT_CONFIDENCE,
   PROP_FRAMES_PROCESSED,
@@ -212,6 +216,8 @@ struct _GstMnv3Classify
   gchar *object_class;
   GQuark *object_quarks;        /* parsed object_class, 0-terminated */
   guint min_roi_size;
+  GQuark attribute_name;        /* its string lives as long as the process */
+  gboolean full_frame_roi;
 
   /* what decides the mode, under the object lock */
   gint upstream_live;           /* -1 unknown, else from a LATENCY query */
@@ -256,6 +262,8 @@ typedef struct
   GstMnv3RoiSource roi_source;
   GstMnv3RoiFilter filter;      /* roi-meta: which ROIs take part */
   const GstMnv3RoiFilter *roi_filter;   /* &filter, NULL for full-frame */
+  const gchar *attribute;       /* attribute-name (an interned string) */
+  gboolean full_frame_roi;
 } GstMnv3FrameParams;
 
 /* Per-frame time split (mnv3classify-perf at DEBUG): entry, after
@@ -424,6 +432,8 @@ gst_mnv3_classify_read_frame_params (GstMnv3Classify * self,
   fp->overlay = self->overlay;
   fp->qos = self->qos;
   fp->roi_source = self->roi_source;
+  fp->attribute = g_quark_to_string (self->attribute_name);
+  fp->full_frame_roi = self->full_frame_roi;
   fp->filter.min_size = self->min_roi_size;
   fp->filter.classes = NULL;
   fp->roi_filter = NULL;
@@ -616,7 +626,8 @@ gst_mnv3_classify_publish (GstMnv3Classify * self, GstVideoFrame * frame,
   if (fp->roi_source == GST_MNV3_ROI_SOURCE_FULL_FRAME) {
     gst_mnv3_result_get_frame_view (r, frame_idx,
         GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame), &view);
-    gst_mnv3_meta_add (frame->buffer, &view);
+    gst_mnv3_meta_add (frame->buffer, &view, fp->attribute,
+        fp->full_frame_roi);
     times->meta = STAMP (self);
     if (fp->overlay && gst_mnv3_result_is_valid (r)
         && gst_mnv3_result_get_n_regions (r) > 0) {
@@ -631,7 +642,7 @@ gst_mnv3_classify_publish (GstMnv3Classify * self, GstVideoFrame * frame,
       GstVideoRegionOfInterestMeta *rmeta;
 
       rmeta = gst_mnv3_result_get_match (r, i, &v);
-      gst_mnv3_meta_add_to_roi (frame->buffer, rmeta, v);
+      gst_mnv3_meta_add_to_roi (frame->buffer, rmeta, v, fp->attribute);
     }
     times->meta = STAMP (self);
     if (fp->overlay)
@@ -975,6 +986,20 @@ gst_mnv3_classify_propose_allocation (GstBaseTransform * trans,
   return TRUE;
 }
 
+/* A GstStructure name: a letter, then letters, digits or "/-_.:+". */
+static gboolean
+gst_mnv3_classify_attribute_name_valid (const gchar * name)
+{
+  const gchar *p;
+
+  if (!g_ascii_isalpha (name[0]))
+    return FALSE;
+  for (p = name + 1; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("/-_.:+", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 gst_mnv3_classify_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -1055,6 +1080,22 @@ gst_mnv3_classify_set_property (GObject * object, guint prop_id,
     case PROP_MIN_ROI_SIZE:
       self->min_roi_size = g_value_get_uint (value);
       break;
+    case PROP_ATTRIBUTE_NAME:{
+      const gchar *name = g_value_get_string (value);
+
+      if (name == NULL || name[0] == '\0')
+        name = DEFAULT_PROP_ATTRIBUTE_NAME;
+      if (gst_mnv3_classify_attribute_name_valid (name))
+        self->attribute_name = g_quark_from_string (name);
+      else
+        GST_WARNING_OBJECT (self, "attribute-name \"%s\" is not a valid "
+            "structure name (a letter, then letters, digits or \"/-_.:+\"); "
+            "kept \"%s\"", name, g_quark_to_string (self->attribute_name));
+      break;
+    }
+    case PROP_FULL_FRAME_ROI:
+      self->full_frame_roi = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1126,6 +1167,12 @@ gst_mnv3_classify_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MIN_ROI_SIZE:
       g_value_set_uint (value, self->min_roi_size);
+      break;
+    case PROP_ATTRIBUTE_NAME:
+      g_value_set_string (value, g_quark_to_string (self->attribute_name));
+      break;
+    case PROP_FULL_FRAME_ROI:
+      g_value_set_boolean (value, self->full_frame_roi);
       break;
     case PROP_INFERENCES_SKIPPED:
       g_value_set_uint64 (value, st.inferences_skipped);
@@ -1532,6 +1579,43 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
           rw | GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstMnv3Classify:attribute-name:
+   *
+   * What this classifier's results are called, so that cascaded
+   * classifiers (e.g. `attribute-name=color` and `attribute-name=make` on
+   * the same car boxes) coexist: the name of the param structure added to
+   * the #GstVideoRegionOfInterestMeta and the `attribute` field of the
+   * "Mnv3Classification" custom meta (read one with
+   * gst_mnv3_classification_get_by_attribute()). A valid #GstStructure name
+   * (a letter, then letters, digits or "/-_.:+"); "" or %NULL restores the
+   * default. Default: "classification".
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ATTRIBUTE_NAME,
+      g_param_spec_string ("attribute-name", "Attribute name",
+          "Name of the ROI meta's param structure and the custom meta's "
+          "attribute field, to tell cascaded classifiers apart.",
+          DEFAULT_PROP_ATTRIBUTE_NAME, rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstMnv3Classify:full-frame-roi:
+   *
+   * With `roi-source=full-frame`: whether the element adds its own
+   * #GstVideoRegionOfInterestMeta over the classified area (with the
+   * classification param). %FALSE: only the "Mnv3Classification" custom
+   * meta is added, with `roi-id` -1, e.g. so that a second full-frame
+   * classifier or a detector downstream does not see a box. Default: %TRUE.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FULL_FRAME_ROI,
+      g_param_spec_boolean ("full-frame-roi", "Full-frame ROI",
+          "Whether roi-source=full-frame adds a region of interest meta over "
+          "the classified area.", DEFAULT_PROP_FULL_FRAME_ROI,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstMnv3Classify:inferences-skipped:
    *
    * Inferences that were due (see #GstMnv3Classify:inference-interval) but
@@ -1687,6 +1771,9 @@ gst_mnv3_classify_init (GstMnv3Classify * self)
   self->roi_source = DEFAULT_PROP_ROI_SOURCE;
   self->object_quarks = g_new0 (GQuark, 1);
   self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
+  self->attribute_name = g_quark_from_static_string
+      (DEFAULT_PROP_ATTRIBUTE_NAME);
+  self->full_frame_roi = DEFAULT_PROP_FULL_FRAME_ROI;
   self->upstream_live = -1;
   self->stats = gst_mnv3_stats_new ();
   self->worker = gst_mnv3_worker_new (GST_OBJECT_CAST (self));
