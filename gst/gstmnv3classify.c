@@ -626,8 +626,7 @@ gst_mnv3_classify_publish (GstMnv3Classify * self, GstVideoFrame * frame,
   if (fp->roi_source == GST_MNV3_ROI_SOURCE_FULL_FRAME) {
     gst_mnv3_result_get_frame_view (r, frame_idx,
         GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame), &view);
-    gst_mnv3_meta_add (frame->buffer, &view, fp->attribute,
-        fp->full_frame_roi);
+    gst_mnv3_meta_add (frame->buffer, &view, fp->attribute, fp->full_frame_roi);
     times->meta = STAMP (self);
     if (fp->overlay && gst_mnv3_result_is_valid (r)
         && gst_mnv3_result_get_n_regions (r) > 0) {

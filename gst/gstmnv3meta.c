@@ -317,8 +317,7 @@ gst_mnv3_meta_add (GstBuffer * buffer, const GstMnv3ResultView * result,
   if (add_roi) {
     rmeta = gst_buffer_add_video_region_of_interest_meta (buffer,
         result->n > 0 ? result->class_labels[result->class_ids[0]] :
-        "unknown", result->roi.x, result->roi.y, result->roi.w,
-        result->roi.h);
+        "unknown", result->roi.x, result->roi.y, result->roi.w, result->roi.h);
     make_roi_id_unique (buffer, rmeta);
     add_roi_param (rmeta, result, attribute);
     roi_id = rmeta->id;

@@ -258,8 +258,7 @@ GST_START_TEST (test_travel_copy)
   h = gst_harness_new_parse (desc);
   gst_harness_set_src_caps_str (h,
       "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
-  out = gst_harness_push_and_pull (h,
-      gst_buffer_new_and_alloc (64 * 48 * 3));
+  out = gst_harness_push_and_pull (h, gst_buffer_new_and_alloc (64 * 48 * 3));
   fail_unless (out != NULL);
   copy = gst_buffer_copy (out);
   check_consistent (out, a);
