@@ -1528,7 +1528,8 @@ gst_mnv3_classify_class_init (GstMnv3ClassifyClass * klass)
    * #GstVideoRegionOfInterestMeta (e.g. from a detector) accepted by
    * #GstMnv3Classify:object-class and #GstMnv3Classify:min-roi-size, with
    * #GstMnv3Classify:crop-mode applied inside its box. Each classified ROI
-   * meta gets a "classification" param (`label`, `label_id`, `confidence`,
+   * meta gets a param named by #GstMnv3Classify:attribute-name
+   * ("classification" by default: `label`, `label_id`, `confidence`,
    * top-k arrays; its roi_type is left alone), and the buffer gets one
    * "Mnv3Classification" custom meta per classified ROI, whose `roi` is the
    * ROI's box and `roi-id` the ROI meta's id. The overlay draws each top-1

@@ -29,11 +29,72 @@ scale_coord (gint v, gint from, gint to)
   return (gint) (((gint64) v * to) / from);
 }
 
+/* The ROI param of attribute @name rebuilt from the custom meta @from
+ * (the same fields add_roi_param () writes). */
+static GstStructure *
+roi_param_from_custom (const GstStructure * from, const gchar * name)
+{
+  const gchar *label = gst_structure_get_string (from,
+      GST_MNV3_FIELD_TOP_LABEL);
+  const gchar *const *labels = NULL;
+  const GValue *v;
+  GValue arr = G_VALUE_INIT, str = G_VALUE_INIT;
+  gint id = -1;
+  gdouble score = 0.0;
+  GstStructure *param;
+
+  gst_structure_get_int (from, GST_MNV3_FIELD_TOP_CLASS_ID, &id);
+  gst_structure_get_double (from, GST_MNV3_FIELD_TOP_SCORE, &score);
+  param = gst_structure_new (name, GST_MNV3_ROI_PARAM_LABEL, G_TYPE_STRING,
+      label ? label : "", GST_MNV3_ROI_PARAM_LABEL_ID, G_TYPE_INT, id,
+      GST_MNV3_ROI_PARAM_CONFIDENCE, G_TYPE_DOUBLE, score, NULL);
+
+  v = gst_structure_get_value (from, GST_MNV3_FIELD_LABELS);
+  if (v != NULL && G_VALUE_HOLDS (v, G_TYPE_STRV))
+    labels = g_value_get_boxed (v);
+  gst_value_array_init (&arr, labels ? g_strv_length ((gchar **) labels) : 0);
+  g_value_init (&str, G_TYPE_STRING);
+  for (; labels && *labels; labels++) {
+    g_value_set_string (&str, *labels);
+    gst_value_array_append_value (&arr, &str);
+  }
+  g_value_unset (&str);
+  gst_structure_take_value (param, GST_MNV3_FIELD_LABELS, &arr);
+  if ((v = gst_structure_get_value (from, GST_MNV3_FIELD_CLASS_IDS)))
+    gst_structure_set_value (param, GST_MNV3_FIELD_CLASS_IDS, v);
+  if ((v = gst_structure_get_value (from, GST_MNV3_FIELD_SCORES)))
+    gst_structure_set_value (param, GST_MNV3_FIELD_SCORES, v);
+  return param;
+}
+
+/* GStreamer 1.22's ROI meta scale transform does not copy the params: give
+ * the rescaled ROI meta of @dest (same id, transformed before this meta, as
+ * it was added to the buffer first) its param back. */
+static void
+restore_roi_param (GstBuffer * dest, const GstStructure * from)
+{
+  GstVideoRegionOfInterestMeta *rmeta;
+  const gchar *name = gst_structure_get_string (from,
+      GST_MNV3_FIELD_ATTRIBUTE);
+  gint roi_id = -1;
+
+  if (!gst_structure_get_int (from, GST_MNV3_FIELD_ROI_ID, &roi_id)
+      || roi_id < 0 || name == NULL || name[0] == '\0')
+    return;
+  rmeta = gst_buffer_get_video_region_of_interest_meta_id (dest, roi_id);
+  if (rmeta == NULL || gst_video_region_of_interest_meta_get_param (rmeta,
+          name) != NULL)
+    return;
+  gst_video_region_of_interest_meta_add_param (rmeta,
+      roi_param_from_custom (from, name));
+}
+
 /*
  * The custom meta's transform: a full copy keeps it; GstVideoMetaTransform
  * scale (videoscale, videoconvertscale, and videoconvert, which in 1.22 is
- * the same class) rescales `roi`. Partial copies (a region of the buffer)
- * and every other transform drop it, as they drop the ROI meta.
+ * the same class) rescales `roi` and restores the ROI meta's param. Partial
+ * copies (a region of the buffer) and every other transform drop it, as
+ * they drop the ROI meta.
  */
 static gboolean
 gst_mnv3_meta_transform (GstBuffer * dest, GstCustomMeta * meta,
@@ -83,6 +144,7 @@ gst_mnv3_meta_transform (GstBuffer * dest, GstCustomMeta * meta,
       g_value_unset (&v);
       gst_structure_take_value (to, GST_MNV3_FIELD_ROI, &arr);
     }
+    restore_roi_param (dest, from);
   }
   return TRUE;
 }

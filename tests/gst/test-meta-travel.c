@@ -181,6 +181,25 @@ GST_START_TEST (test_travel_scale)
   for (i = 0; i < 4; i++)
     fail_unless_equals_int (c[i], o[i]);
 
+  /* the ROI meta's param is there after the scale (1.22's ROI transform
+   * drops it; the custom meta's transform puts it back), equal to the
+   * original */
+  for (i = 0; i < 4; i++) {
+    GstVideoRegionOfInterestMeta *r =
+        gst_buffer_get_video_region_of_interest_meta (out[i]);
+    GstStructure *p = gst_video_region_of_interest_meta_get_param (r,
+        GST_MNV3_ROI_PARAM_NAME);
+    GstStructure *p0 =
+        gst_video_region_of_interest_meta_get_param
+        (gst_buffer_get_video_region_of_interest_meta (out[0]),
+        GST_MNV3_ROI_PARAM_NAME);
+
+    fail_unless (p != NULL, "branch %s: no classification param", names[i]);
+    fail_unless (gst_structure_is_equal (p, p0), "branch %s: %" GST_PTR_FORMAT
+        " != %" GST_PTR_FORMAT, names[i], p, p0);
+    fail_unless_equals_int (g_list_length (r->params), 1);
+  }
+
   /* the rest of the result is copied as it was */
   for (i = 1; i < 4; i++) {
     GstCustomMeta *a = gst_mnv3_classification_get (out[0]);

@@ -15,9 +15,9 @@ and attribute-name=make, classify that same box. In Python:
 
 PyGObject on 1.22 cannot walk several metas of one API (get_custom_meta gives one; C has
 gst_mnv3_classification_get_by_attribute ()), so from Python the ROI meta's params are the way to
-read every classifier of a box. A tee branch after videoconvert ! videoscale (half size) reads the
-custom meta, with its `roi` and the ROI meta's box rescaled (GStreamer 1.22 drops the ROI meta's
-params there; see README "Metadata contract").
+read every classifier of a box, also after videoconvert/videoscale. A tee branch after videoconvert ! videoscale (half size) reads the
+custom meta and the same three params, with the custom meta's `roi` and the ROI meta's box rescaled
+(GStreamer 1.22's ROI meta transform drops the params there; ours restores them).
 """
 import os
 import sys
@@ -95,9 +95,9 @@ def main():
             assert isinstance(label, str) and label and not label.startswith("class ")
             assert labels[0] == label and 0 < conf <= 1
             # GStreamer 1.22's ROI meta scale transform (videoscale, and videoconvert, which
-            # is videoconvertscale there) drops the params; a version that keeps them must
-            # keep them unchanged. The custom meta below always travels.
-            assert half["params"].get(a, full["params"][a]) == full["params"][a], a
+            # is videoconvertscale there) drops the params; the custom meta's transform puts
+            # them back
+            assert half["params"].get(a) == full["params"][a], (a, half["params"])
         # the same model on the same box: the three agree
         assert full["params"]["color"][:2] == full["params"]["make"][:2]
         assert full["params"]["detector"][:2] == full["params"]["make"][:2]
