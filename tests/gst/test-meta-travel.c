@@ -26,6 +26,23 @@
 #define FIXTURE_MODEL "large-sym-f32.safetensors"
 #define FIXTURE_CLASSES 10
 
+/* a 64x48 RGB frame with a fixed pattern (valgrind: no uninitialised
+ * pixels) */
+static GstBuffer *
+pattern_frame (void)
+{
+  GstBuffer *buf = gst_buffer_new_and_alloc (64 * 48 * 3);
+  GstMapInfo map;
+  gsize i;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  for (i = 0; i < map.size; i++)
+    map.data[i] = (i * 37) & 0xff;
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = 0;
+  return buf;
+}
+
 /* ---- a pipeline whose fakesinks keep their last buffer ---- */
 
 static void
@@ -277,7 +294,7 @@ GST_START_TEST (test_travel_copy)
   h = gst_harness_new_parse (desc);
   gst_harness_set_src_caps_str (h,
       "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
-  out = gst_harness_push_and_pull (h, gst_buffer_new_and_alloc (64 * 48 * 3));
+  out = gst_harness_push_and_pull (h, pattern_frame ());
   fail_unless (out != NULL);
   copy = gst_buffer_copy (out);
   check_consistent (out, a);
@@ -317,18 +334,11 @@ cascade_new (const gchar * first, const gchar * second)
 static GstBuffer *
 frame_with_boxes (void)
 {
-  GstBuffer *buf = gst_buffer_new_and_alloc (64 * 48 * 3);
-  GstMapInfo map;
-  gsize i;
+  GstBuffer *buf = pattern_frame ();
 
-  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
-  for (i = 0; i < map.size; i++)
-    map.data[i] = (i * 37) & 0xff;
-  gst_buffer_unmap (buf, &map);
   /* two boxes as a detector that leaves ids at 0 makes them */
   gst_buffer_add_video_region_of_interest_meta (buf, "car", 0, 0, 32, 24);
   gst_buffer_add_video_region_of_interest_meta (buf, "car", 20, 10, 40, 36);
-  GST_BUFFER_PTS (buf) = 0;
   return buf;
 }
 
@@ -429,7 +439,7 @@ GST_START_TEST (test_full_frame_roi)
 
   h = cascade_new ("attribute-name=scene full-frame-roi=false",
       "attribute-name=object");
-  out = gst_harness_push_and_pull (h, gst_buffer_new_and_alloc (64 * 48 * 3));
+  out = gst_harness_push_and_pull (h, pattern_frame ());
   fail_unless_equals_int (count_rois (out), 1);
   fail_unless_equals_int (count_custom (out), 2);
   a = gst_mnv3_classification_get_by_attribute (out, "scene", -1);
@@ -445,7 +455,7 @@ GST_START_TEST (test_full_frame_roi)
   gst_harness_teardown (h);
 
   h = cascade_new ("attribute-name=scene", "attribute-name=object");
-  out = gst_harness_push_and_pull (h, gst_buffer_new_and_alloc (64 * 48 * 3));
+  out = gst_harness_push_and_pull (h, pattern_frame ());
   while ((m = gst_buffer_iterate_meta_filtered (out, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
     ids[n++] = ((GstVideoRegionOfInterestMeta *) m)->id;
