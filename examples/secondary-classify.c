@@ -6,6 +6,16 @@
  * an object detector and attaches one GstVideoRegionOfInterestMeta per
  * "detection"; mnv3classify roi-source=roi-meta classifies each region and
  * adds a "classification" param to its ROI meta; a second probe prints them.
+ * Cascaded classifiers with another attribute-name (e.g. "color" and
+ * "make" on the same car boxes) add params of those names, printed one per
+ * line under their box (overlay=false on all but the last classifier, so
+ * that the next one sees the camera's pixels, not the labels drawn on them):
+ *
+ *   mnv3-secondary-classify "videotestsrc num-buffers=3 ! identity
+ *       name=detector ! mnv3classify roi-source=roi-meta attribute-name=color
+ *       overlay=false
+ *       ! mnv3classify roi-source=roi-meta attribute-name=make
+ *       ! fakesink name=sink"
  *
  *   mnv3-secondary-classify [PIPELINE [X,Y,W,H[:TYPE]]...]
  *
@@ -70,7 +80,22 @@ detect (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* What an application downstream does: read each ROI's classification. */
+/* One classifier's result: "ID \"LABEL\" CONFIDENCE". */
+static void
+print_param (const GstStructure * s)
+{
+  const gchar *label = gst_structure_get_string (s, "label");
+  gint label_id = -1;
+  gdouble confidence = 0.0;
+
+  gst_structure_get_int (s, "label_id", &label_id);
+  gst_structure_get_double (s, "confidence", &confidence);
+  g_print ("%d \"%s\" %.3f\n", label_id, label ? label : "", confidence);
+}
+
+/* What an application downstream does: read each ROI's classification
+ * ("classification" param), then the results of classifiers with another
+ * attribute-name (the other params that have a "label"). */
 static GstPadProbeReturn
 print_rois (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -84,20 +109,20 @@ print_rois (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
     GstStructure *s =
         gst_video_region_of_interest_meta_get_param (roi, "classification");
-    const gchar *label = NULL;
-    gint label_id = -1;
-    gdouble confidence = 0.0;
+    GList *l;
 
     g_print ("  roi %d %s %u,%u %ux%u: ", roi->id,
         g_quark_to_string (roi->roi_type), roi->x, roi->y, roi->w, roi->h);
-    if (s == NULL) {
-      g_print ("not classified\n");
-      continue;
+    if (s != NULL)
+      print_param (s);
+    else
+      g_print ("%s\n", roi->params ? "other attributes" : "not classified");
+    for (l = roi->params; l; l = l->next) {
+      if (l->data == s || !gst_structure_has_field (l->data, "label"))
+        continue;
+      g_print ("    %s: ", gst_structure_get_name (l->data));
+      print_param (l->data);
     }
-    label = gst_structure_get_string (s, "label");
-    gst_structure_get_int (s, "label_id", &label_id);
-    gst_structure_get_double (s, "confidence", &confidence);
-    g_print ("%d \"%s\" %.3f\n", label_id, label ? label : "", confidence);
   }
   return GST_PAD_PROBE_OK;
 }

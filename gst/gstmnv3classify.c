@@ -168,6 +168,8 @@ struct _GstMnv3Classify
   guint64 rois_skipped;         /* over max-rois, under the object lock */
   guint64 rois_outside;         /* entirely outside the frame, same */
   gboolean nonfinite_warned;    /* streaming thread */
+  GQuark attribute_name;        /* its string lives as long as the process */
+  gboolean full_frame_roi;
 
   /* what decides the mode, under the object lock */
   gint upstream_live;           /* -1 unknown, else from a LATENCY query */
@@ -213,6 +215,8 @@ typedef struct
   guint overlay_top_k;
   GstMnv3RoiFilter filter;      /* roi-meta: which ROIs take part */
   const GstMnv3RoiFilter *roi_filter;   /* &filter, NULL for full-frame */
+  const gchar *attribute;       /* attribute-name (an interned string) */
+  gboolean full_frame_roi;
 } GstMnv3FrameParams;
 
 /* Per-frame time split (mnv3classify-perf at DEBUG): entry, after
@@ -390,6 +394,8 @@ gst_mnv3_classify_read_frame_params (GstMnv3Classify * self,
   fp->overlay = self->overlay;
   fp->qos = self->qos;
   fp->roi_source = self->roi_source;
+  fp->attribute = g_quark_to_string (self->attribute_name);
+  fp->full_frame_roi = self->full_frame_roi;
   fp->filter.min_size = self->min_roi_size;
   fp->filter.max_rois = self->max_rois;
   fp->overlay_top_k = self->overlay_top_k;
@@ -620,7 +626,7 @@ gst_mnv3_classify_publish (GstMnv3Classify * self, GstVideoFrame * frame,
   if (fp->roi_source == GST_MNV3_ROI_SOURCE_FULL_FRAME) {
     gst_mnv3_result_get_frame_view (r, frame_idx,
         GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame), &view);
-    gst_mnv3_meta_add (frame->buffer, &view);
+    gst_mnv3_meta_add (frame->buffer, &view, fp->attribute, fp->full_frame_roi);
     times->meta = STAMP (self);
     if (fp->overlay && gst_mnv3_result_is_valid (r)
         && gst_mnv3_result_get_n_regions (r) > 0) {
@@ -637,7 +643,7 @@ gst_mnv3_classify_publish (GstMnv3Classify * self, GstVideoFrame * frame,
       GstVideoRegionOfInterestMeta *rmeta;
 
       rmeta = gst_mnv3_result_get_match (r, i, &v);
-      gst_mnv3_meta_add_to_roi (frame->buffer, rmeta, v);
+      gst_mnv3_meta_add_to_roi (frame->buffer, rmeta, v, fp->attribute);
     }
     times->meta = STAMP (self);
     if (fp->overlay)
@@ -1005,6 +1011,20 @@ gst_mnv3_classify_propose_allocation (GstBaseTransform * trans,
   return TRUE;
 }
 
+/* A GstStructure name: a letter, then letters, digits or "/-_.:+". */
+static gboolean
+gst_mnv3_classify_attribute_name_valid (const gchar * name)
+{
+  const gchar *p;
+
+  if (!g_ascii_isalpha (name[0]))
+    return FALSE;
+  for (p = name + 1; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("/-_.:+", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static void
 gst_mnv3_classify_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -1098,6 +1118,22 @@ gst_mnv3_classify_set_property (GObject * object, guint prop_id,
     case PROP_OVERLAY_TOP_K:
       self->overlay_top_k = g_value_get_uint (value);
       break;
+    case PROP_ATTRIBUTE_NAME:{
+      const gchar *name = g_value_get_string (value);
+
+      if (name == NULL || name[0] == '\0')
+        name = DEFAULT_PROP_ATTRIBUTE_NAME;
+      if (gst_mnv3_classify_attribute_name_valid (name))
+        self->attribute_name = g_quark_from_string (name);
+      else
+        GST_WARNING_OBJECT (self, "attribute-name \"%s\" is not a valid "
+            "structure name (a letter, then letters, digits or \"/-_.:+\"); "
+            "kept \"%s\"", name, g_quark_to_string (self->attribute_name));
+      break;
+    }
+    case PROP_FULL_FRAME_ROI:
+      self->full_frame_roi = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1187,6 +1223,12 @@ gst_mnv3_classify_get_property (GObject * object, guint prop_id,
       break;
     case PROP_OVERLAY_TOP_K:
       g_value_set_uint (value, self->overlay_top_k);
+      break;
+    case PROP_ATTRIBUTE_NAME:
+      g_value_set_string (value, g_quark_to_string (self->attribute_name));
+      break;
+    case PROP_FULL_FRAME_ROI:
+      g_value_set_boolean (value, self->full_frame_roi);
       break;
     case PROP_INFERENCES_SKIPPED:
       g_value_set_uint64 (value, st.inferences_skipped);
@@ -1311,6 +1353,9 @@ gst_mnv3_classify_init (GstMnv3Classify * self)
   self->min_roi_size = DEFAULT_PROP_MIN_ROI_SIZE;
   self->max_rois = DEFAULT_PROP_MAX_ROIS;
   self->overlay_top_k = DEFAULT_PROP_OVERLAY_TOP_K;
+  self->attribute_name = g_quark_from_static_string
+      (DEFAULT_PROP_ATTRIBUTE_NAME);
+  self->full_frame_roi = DEFAULT_PROP_FULL_FRAME_ROI;
   self->upstream_live = -1;
   self->stats = gst_mnv3_stats_new ();
   self->worker = gst_mnv3_worker_new (GST_OBJECT_CAST (self));

@@ -21,11 +21,14 @@ G_BEGIN_DECLS
 void            gst_mnv3_meta_register     (void);
 
 void            gst_mnv3_meta_add          (GstBuffer                    *buffer,
-                                            const GstMnv3ResultView      *result);
+                                            const GstMnv3ResultView      *result,
+                                            const gchar                  *attribute,
+                                            gboolean                      add_roi);
 
 void            gst_mnv3_meta_add_to_roi   (GstBuffer                    *buffer,
                                             GstVideoRegionOfInterestMeta *rmeta,
-                                            const GstMnv3ResultView      *result);
+                                            const GstMnv3ResultView      *result,
+                                            const gchar                  *attribute);
 
 void            gst_mnv3_meta_set_arrays   (const GstMnv3ResultView      *result,
                                             GstStructure                 *s,

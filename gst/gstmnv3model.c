@@ -4,7 +4,8 @@
  *
  * The model an element runs: finding the file, loading it and its labels.
  * Failures are posted on @element as ERROR (WARNING for a label list of
- * the wrong length), in the words users see.
+ * the wrong length that an explicit label-offset maps), in the words users
+ * see.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -183,6 +184,23 @@ gst_mnv3_model_load_labels (GstElement * self, GstMnv3ModelData * data,
 
   data->class_labels = gst_mnv3_labels_map (labels, num_classes,
       label_offset, &applied_offset, &problem);
+  /* label-offset=auto: a list whose length fits no mapping (num_classes,
+   * or num_classes - 1 with a background output 0) is an ERROR rather than
+   * wrong names; an explicit none/skip-background is the user's word, so a
+   * mismatch is only a WARNING (missing names become "class N"). */
+  if (problem != NULL && label_offset == GST_MNV3_LABEL_OFFSET_AUTO) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+        ("The label list does not match the model: %u outputs, %u labels.",
+            num_classes, g_strv_length ((gchar **) labels)),
+        ("%s (%s): %s. Fix the list (one label per output, or one fewer "
+            "when output 0 is background), or set label-offset=none or "
+            "label-offset=skip-background to map it anyway.",
+            file_labels ? labels_file : "labels embedded in", data->path,
+            problem));
+    g_free (problem);
+    g_strfreev (file_labels);
+    return FALSE;
+  }
   if (problem != NULL) {
     GST_ELEMENT_WARNING (self, RESOURCE, READ,
         ("The label list does not match the model."),

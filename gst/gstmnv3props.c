@@ -554,4 +554,41 @@ gst_mnv3_classify_install_properties (GObjectClass * gobject_class)
       g_param_spec_double ("avg-inference-us", "Average inference time",
           "Mean wall time of a classification since the element started, in "
           "microseconds.", 0.0, G_MAXDOUBLE, 0.0, ro));
+
+  /**
+   * GstMnv3Classify:attribute-name:
+   *
+   * What this classifier's results are called, so that cascaded
+   * classifiers (e.g. `attribute-name=color` and `attribute-name=make` on
+   * the same car boxes) coexist: the name of the param structure added to
+   * the #GstVideoRegionOfInterestMeta and the `attribute` field of the
+   * "Mnv3Classification" custom meta (read one with
+   * gst_mnv3_classification_get_by_attribute()). A valid #GstStructure name
+   * (a letter, then letters, digits or "/-_.:+"); "" or %NULL restores the
+   * default. Default: "classification".
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ATTRIBUTE_NAME,
+      g_param_spec_string ("attribute-name", "Attribute name",
+          "Name of the ROI meta's param structure and the custom meta's "
+          "attribute field, to tell cascaded classifiers apart.",
+          DEFAULT_PROP_ATTRIBUTE_NAME, rw | GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstMnv3Classify:full-frame-roi:
+   *
+   * With `roi-source=full-frame`: whether the element adds its own
+   * #GstVideoRegionOfInterestMeta over the classified area (with the
+   * classification param). %FALSE: only the "Mnv3Classification" custom
+   * meta is added, with `roi-id` -1, e.g. so that a second full-frame
+   * classifier or a detector downstream does not see a box. Default: %TRUE.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FULL_FRAME_ROI,
+      g_param_spec_boolean ("full-frame-roi", "Full-frame ROI",
+          "Whether roi-source=full-frame adds a region of interest meta over "
+          "the classified area.", DEFAULT_PROP_FULL_FRAME_ROI,
+          rw | GST_PARAM_MUTABLE_PLAYING));
 }

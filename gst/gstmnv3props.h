@@ -10,6 +10,7 @@
 
 #include <glib-object.h>
 #include "gstmnv3enums.h"
+#include "mnv3classify-meta.h"
 
 G_BEGIN_DECLS
 #define DEFAULT_PROP_MODEL_FILE NULL
@@ -34,6 +35,8 @@ G_BEGIN_DECLS
 #define DEFAULT_PROP_BATCH_TIMEOUT 0
 #define DEFAULT_PROP_MAX_ROIS 16
 #define DEFAULT_PROP_OVERLAY_TOP_K 0
+#define DEFAULT_PROP_ATTRIBUTE_NAME GST_MNV3_DEFAULT_ATTRIBUTE
+#define DEFAULT_PROP_FULL_FRAME_ROI TRUE
 #define MAX_THREADS 256
     typedef enum
 {
@@ -70,6 +73,8 @@ G_BEGIN_DECLS
   PROP_INFERENCES_REPLACED,
   PROP_MODEL_INSTANCE_ID,
   PROP_BATCH_TIMEOUT,
+  PROP_ATTRIBUTE_NAME,
+  PROP_FULL_FRAME_ROI,
 } GstMnv3ClassifyProp;
 
 void gst_mnv3_classify_install_properties (GObjectClass * gobject_class);

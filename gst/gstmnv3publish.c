@@ -114,12 +114,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_mnv3_publish_debug);
 /* a TCP connect or CONNACK that takes longer is given up and retried */
 #define CONNECT_TIMEOUT_US (10 * G_USEC_PER_SEC)
 /* the attribute of metas written before the meta had an `attribute` field */
-#define DEFAULT_ATTRIBUTE "classification"
-
-/* GST_MNV3_FIELD_ATTRIBUTE: until the header defines it (attribute-name) */
-#ifndef GST_MNV3_FIELD_ATTRIBUTE
-#define GST_MNV3_FIELD_ATTRIBUTE     "attribute"
-#endif
+#define DEFAULT_ATTRIBUTE GST_MNV3_DEFAULT_ATTRIBUTE
 
 enum
 {

@@ -24,6 +24,14 @@
  *                                             (roi-source=roi-meta: the ROI's box)
  *   roi-id        gint                        id of the GstVideoRegionOfInterestMeta
  *                                             holding the same classification
+ *                                             (-1: none, full-frame-roi=false)
+ *   attribute     gchararray                  the element's attribute-name (default
+ *                                             "classification"): tells cascaded
+ *                                             classifiers' results apart
+ *
+ * The meta has the ROI meta's tags ("video", "orientation", "size") and a
+ * transform: it is copied with buffers and rescaled (`roi`) by
+ * videoconvert/videoscale as the ROI meta is (README "Metadata contract").
  *
  * A result whose model output was not finite (NaN or infinity: broken
  * weights) is reported as empty, as one under the threshold (no labels,
@@ -75,6 +83,15 @@ G_BEGIN_DECLS
 #define GST_MNV3_FIELD_MODEL         "model"
 #define GST_MNV3_FIELD_ROI           "roi"
 #define GST_MNV3_FIELD_ROI_ID        "roi-id"
+#define GST_MNV3_FIELD_ATTRIBUTE     "attribute"
+
+/**
+ * GST_MNV3_DEFAULT_ATTRIBUTE:
+ *
+ * The default of the element's attribute-name: the custom meta's
+ * `attribute` and the name of the ROI meta's param structure.
+ */
+#define GST_MNV3_DEFAULT_ATTRIBUTE   "classification"
 
 /**
  * GST_MNV3_ROI_PARAM_NAME:
@@ -82,9 +99,11 @@ G_BEGIN_DECLS
  * Name of the param structure the element adds to a
  * #GstVideoRegionOfInterestMeta (gst_video_region_of_interest_meta_get_param()),
  * with the DL Streamer field names below plus the labels, class-ids and
- * scores arrays.
+ * scores arrays. An element with another attribute-name names its param
+ * structure after it (gst_video_region_of_interest_meta_get_param (rmeta,
+ * attribute)).
  */
-#define GST_MNV3_ROI_PARAM_NAME          "classification"
+#define GST_MNV3_ROI_PARAM_NAME          GST_MNV3_DEFAULT_ATTRIBUTE
 #define GST_MNV3_ROI_PARAM_LABEL         "label"
 #define GST_MNV3_ROI_PARAM_LABEL_ID      "label_id"
 #define GST_MNV3_ROI_PARAM_CONFIDENCE    "confidence"
@@ -143,6 +162,88 @@ gst_mnv3_classification_iterate (GstBuffer * buffer, gpointer * state)
     return NULL;
   return (GstCustomMeta *) gst_buffer_iterate_meta_filtered (buffer, state,
       info->api);
+}
+
+/**
+ * gst_mnv3_classification_get_attribute:
+ * @meta: a classification meta
+ *
+ * Returns: (transfer none): the attribute-name of the element that wrote
+ * @meta (GST_MNV3_DEFAULT_ATTRIBUTE for metas without the field).
+ */
+static inline const gchar *
+gst_mnv3_classification_get_attribute (GstCustomMeta * meta)
+{
+  const gchar *a;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  g_return_val_if_fail (gst_custom_meta_has_name (meta,
+          GST_MNV3_CLASSIFICATION_NAME), NULL);
+
+  a = gst_structure_get_string (gst_custom_meta_get_structure (meta),
+      GST_MNV3_FIELD_ATTRIBUTE);
+  return a != NULL && a[0] != '\0' ? a : GST_MNV3_DEFAULT_ATTRIBUTE;
+}
+
+/**
+ * gst_mnv3_classification_iterate_by_attribute:
+ * @buffer: a #GstBuffer
+ * @attribute: an attribute-name ("classification" by default)
+ * @state: (inout): %NULL-initialized iteration state
+ *
+ * Walks the classification metas of @buffer written by the element(s)
+ * whose attribute-name is @attribute: one per classified region with
+ * `roi-source=roi-meta`, one otherwise.
+ *
+ * Returns: (transfer none) (nullable): the next meta, %NULL at the end.
+ */
+static inline GstCustomMeta *
+gst_mnv3_classification_iterate_by_attribute (GstBuffer * buffer,
+    const gchar * attribute, gpointer * state)
+{
+  GstCustomMeta *meta;
+
+  g_return_val_if_fail (attribute != NULL, NULL);
+
+  while ((meta = gst_mnv3_classification_iterate (buffer, state)) != NULL) {
+    if (g_strcmp0 (gst_mnv3_classification_get_attribute (meta),
+            attribute) == 0)
+      return meta;
+  }
+  return NULL;
+}
+
+/**
+ * gst_mnv3_classification_get_by_attribute:
+ * @buffer: a #GstBuffer
+ * @attribute: an attribute-name ("classification" by default)
+ * @roi_id: the id of the #GstVideoRegionOfInterestMeta classified, or -1
+ *   for any region
+ *
+ * Finds the result of the classifier named @attribute (e.g. "color" and
+ * "make" for two cascaded classifiers on the same car boxes), for the
+ * region @roi_id.
+ *
+ * Returns: (transfer none) (nullable): the first matching meta, or %NULL.
+ */
+static inline GstCustomMeta *
+gst_mnv3_classification_get_by_attribute (GstBuffer * buffer,
+    const gchar * attribute, gint roi_id)
+{
+  gpointer state = NULL;
+  GstCustomMeta *meta;
+
+  while ((meta = gst_mnv3_classification_iterate_by_attribute (buffer,
+              attribute, &state)) != NULL) {
+    gint id = -1;
+
+    if (roi_id < 0)
+      return meta;
+    if (gst_structure_get_int (gst_custom_meta_get_structure (meta),
+            GST_MNV3_FIELD_ROI_ID, &id) && id == roi_id)
+      return meta;
+  }
+  return NULL;
 }
 
 /**

@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import examplelib as ex  # noqa: E402
 
 ROI = re.compile(r'^  roi (-?\d+) (\S+) (\d+),(\d+) (\d+)x(\d+): (?:(-?\d+) "([^"]*)" ([0-9.]+)'
-                 r'|not classified)$')
+                 r'|not classified|other attributes)$')
+ATTR = re.compile(r'^    (\S+): (-?\d+) "([^"]*)" ([0-9.]+)$')
 
 
 def run(pipeline, boxes):
@@ -34,7 +35,11 @@ def run(pipeline, boxes):
     ex.check(r.returncode == 0, "the example failed")
     frames = []
     for line in r.stdout.splitlines():
-        if line.startswith("  "):
+        if line.startswith("    "):
+            m = ATTR.match(line)
+            ex.check(m is not None and frames and frames[-1], "unexpected line %r" % line)
+            frames[-1][-1] += (m.groups(),)
+        elif line.startswith("  "):
             m = ROI.match(line)
             ex.check(m is not None and frames, "unexpected line %r" % line)
             frames[-1].append(m.groups())
@@ -63,6 +68,27 @@ def main():
                   ("2", "bottom-right", ("320", "240", "320", "240"))],
                  "frame %d: boxes %r" % (i, rois))
         ex.check(all(r[6] is not None and r[7] for r in rois), "frame %d: box not classified" % i)
+
+    # cascaded classifiers (attribute-name): both results under each box, the
+    # default-named param absent
+    frames = run("videotestsrc num-buffers=2 ! video/x-raw,width=640,height=480 ! "
+                 "identity name=detector ! "
+                 "mnv3classify roi-source=roi-meta attribute-name=color overlay=false "
+                 "model-file=%s ! "
+                 "mnv3classify roi-source=roi-meta attribute-name=make model-file=%s ! "
+                 "fakesink name=sink" % (ex.FIXTURE, ex.FIXTURE), [])
+    ex.check(len(frames) == 2, "%d frames, want 2" % len(frames))
+    for i, rois in enumerate(frames):
+        ex.check([r[1] for r in rois] == ["left-half", "bottom-right"], "cascade boxes %r" % rois)
+        for r in rois:
+            ex.check(r[6] is None and len(r) == 11,
+                     "frame %d: want two attribute lines, got %r" % (i, r))
+            attrs = r[9:]
+            ex.check([a[0] for a in attrs] == ["color", "make"], "attributes %r" % (attrs,))
+            # the first one draws nothing (overlay=false): the second sees the same pixels
+            ex.check(attrs[0][1:4] == attrs[1][1:4] and attrs[0][2],
+                     "same model, same box, different results: %r" % (attrs,))
+    print("cascade: color and make on each box")
 
     model = ex.real_model()
     if model is None:

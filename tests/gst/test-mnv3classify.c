@@ -1089,6 +1089,8 @@ GST_START_TEST (test_contract_names)
     {GST_MNV3_FIELD_MODEL, "model"},
     {GST_MNV3_FIELD_ROI, "roi"},
     {GST_MNV3_FIELD_ROI_ID, "roi-id"},
+    {GST_MNV3_FIELD_ATTRIBUTE, "attribute"},
+    {GST_MNV3_DEFAULT_ATTRIBUTE, "classification"},
     {GST_MNV3_ROI_PARAM_NAME, "classification"},
     {GST_MNV3_ROI_PARAM_LABEL, "label"},
     {GST_MNV3_ROI_PARAM_LABEL_ID, "label_id"},
